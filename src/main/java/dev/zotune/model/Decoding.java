@@ -1,0 +1,34 @@
+package dev.zotune.model;
+
+/** The bookkeeping decoders share between a full forward and incremental decoding with a cache. */
+final class Decoding {
+    private Decoding() {}
+
+    /**
+     * The key mask attention reads: the batch's own mask without a cache; with a cache, the
+     * batch's mask is appended to the cache's mask at positions [length, length + T).
+     */
+    static int[] keyMask(Batch b, KvCache cache) {
+        if (cache == null) return b.attentionMask();
+        int T = b.seqLen();
+        if (cache.length + T > cache.capacity)
+            throw new dev.zotune.io.ZotuneException("kv cache: " + (cache.length + T) + " positions exceed its capacity " + cache.capacity);
+        for (int bi = 0; bi < b.batch(); bi++)
+            System.arraycopy(b.attentionMask(), bi * T, cache.mask, bi * cache.capacity + cache.length, T);
+        return cache.mask;
+    }
+
+    /**
+     * Keys and values attention reads for layer {@code l}: the new rows themselves without a
+     * cache; with one, the new rows are copied into it and the cache arrays are returned.
+     */
+    static float[][] store(KvCache cache, int l, float[] k, float[] v, int B, int T, int kvd) {
+        if (cache == null) return new float[][] {k, v};
+        for (int bi = 0; bi < B; bi++) {
+            int dst = (bi * cache.capacity + cache.length) * kvd;
+            System.arraycopy(k, bi * T * kvd, cache.keys[l], dst, T * kvd);
+            System.arraycopy(v, bi * T * kvd, cache.values[l], dst, T * kvd);
+        }
+        return new float[][] {cache.keys[l], cache.values[l]};
+    }
+}
