@@ -1,0 +1,76 @@
+package dev.zotune.cli;
+
+import dev.zotune.Shared;
+import dev.zotune.io.SafeTensors;
+import dev.zotune.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.lang.foreign.Arena;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class CliTest {
+    @TempDir Path tmp;
+
+    @Test
+    void forwardOnAConformanceFixtureWritesLogitsAndLoss() {
+        Path dir = Shared.path("conformance/llama-gqa");
+        Path out = tmp.resolve("o.safetensors");
+        Run r = run("forward", "--model", dir.toString(), "--inputs", dir.resolve("expected.safetensors").toString(), "--out", out.toString());
+        assertEquals(0, r.code, r.err);
+        try (Arena arena = Arena.ofConfined()) {
+            Map<String, Tensor> got = SafeTensors.map(out, arena).tensors();
+            Map<String, Tensor> exp = SafeTensors.map(dir.resolve("expected.safetensors"), arena).tensors();
+            assertEquals(exp.get("logits").toString(), got.get("logits").toString());
+            assertEquals(exp.get("loss").toFloats()[0], got.get("loss").toFloats()[0], 1e-4 * exp.get("loss").toFloats()[0]);
+        }
+    }
+
+    @Test
+    void badInputIsOneLineAndNonZeroExit() throws Exception {
+        Path dir = Shared.path("conformance/llama-gqa");
+        Path corrupt = tmp.resolve("in.safetensors");
+        Files.write(corrupt, new byte[] {(byte) 0xff, 0, 0, 0, 0, 0, 0, 0, '{'});
+        Run r = run("forward", "--model", dir.toString(), "--inputs", corrupt.toString(), "--out", tmp.resolve("o.safetensors").toString());
+        assertEquals(1, r.code);
+        assertEquals(1, r.err.strip().lines().count(), r.err);
+        assertTrue(r.err.startsWith("zotune: " + corrupt + ": header length"), r.err);
+        assertTrue(Files.notExists(tmp.resolve("o.safetensors")), "nothing written on failure");
+
+        Run missing = run("info", "--model", tmp.resolve("nope").toString());
+        assertEquals(1, missing.code);
+        assertTrue(missing.err.contains("nope"), missing.err);
+    }
+
+    @Test
+    void everyCommandHasHelp() {
+        for (String cmd : new String[] {"info", "forward", "generate"}) {
+            Run r = run(cmd, "--help");
+            assertEquals(0, r.code, cmd);
+            assertTrue(r.out.contains("Usage: zotune " + cmd), r.out);
+        }
+    }
+
+    record Run(int code, String out, String err) {}
+
+    static Run run(String... args) {
+        PrintStream oldOut = System.out, oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true));
+            System.setErr(new PrintStream(err, true));
+            int code = Main.run(args);
+            return new Run(code, out.toString(), err.toString());
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+}
