@@ -2,7 +2,10 @@ package dev.zotune.cli;
 
 import dev.zotune.model.Models;
 import dev.zotune.model.TransformerModel;
+import dev.zotune.tensor.DType;
 import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
 
 /** --model: a built-in name, a local HF model folder, or a Hub id resolved through the HF cache. */
 public final class ModelOption {
@@ -11,5 +14,16 @@ public final class ModelOption {
                     + "a local Hugging Face model folder, or a Hub id such as facebook/opt-125m.")
     String model;
 
-    TransformerModel load() { return Models.load(model); }
+    @Option(names = "--random-init", description = "Build the architecture of --model (a config.json or a folder with one) with seeded random weights.")
+    boolean randomInit;
+
+    @Option(names = "--init-seed", defaultValue = "0", description = "Seed of --random-init (default ${DEFAULT-VALUE}).")
+    long initSeed;
+
+    @Option(names = "--dtype", defaultValue = "F32", description = "Storage dtype of --random-init weights: F32, BF16 or F16 (default ${DEFAULT-VALUE}).")
+    DType dtype;
+
+    TransformerModel load() {
+        return randomInit ? Models.random(Path.of(model), initSeed, dtype) : Models.load(model);
+    }
 }

@@ -3,6 +3,7 @@ package dev.zotune.model;
 import dev.zotune.io.Checkpoint;
 import dev.zotune.io.SafetensorsCheckpoint;
 import dev.zotune.io.ZotuneException;
+import dev.zotune.tensor.DType;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,6 +17,15 @@ public final class Models {
         Path dir = Path.of(spec);
         if (!Files.isDirectory(dir)) throw new ZotuneException(spec + ": no such model folder");
         return of(new SafetensorsCheckpoint(dir));
+    }
+
+    /**
+     * The architecture of {@code config} (a config.json, or a folder holding one) with seeded
+     * random weights stored as {@code dtype}.
+     */
+    public static TransformerModel random(Path config, long seed, DType dtype) {
+        Path file = Files.isDirectory(config) ? config.resolve("config.json") : config;
+        return of(new RandomCheckpoint(SafetensorsCheckpoint.readJson(file), file.toString(), seed, dtype));
     }
 
     /** The architecture for a checkpoint; closes the checkpoint if the config is invalid. */
