@@ -1,5 +1,6 @@
 package dev.zotune.cli;
 
+import dev.zotune.io.TextTokenizer;
 import dev.zotune.io.ZotuneException;
 import dev.zotune.model.Generator;
 import dev.zotune.model.TransformerModel;
@@ -32,10 +33,13 @@ final class GenerateCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (maxNew < 0) throw new ZotuneException("--max-new-tokens must be >= 0, got " + maxNew);
-        try (TransformerModel m = model.load()) {
-            if (prompt.text != null) throw new ZotuneException(model.model + ": text prompts need a tokenizer (use --prompt-ids)");
-            int[] out = Generator.greedy(m, prompt.ids, maxNew, m.config().eosTokenId(), t -> {});
-            System.out.println(Arrays.stream(out).mapToObj(Integer::toString).collect(Collectors.joining(",")));
+        try (TransformerModel m = model.load(); TextTokenizer tok = model.tokenizer()) {
+            if (prompt.text != null && tok == null)
+                throw new ZotuneException(model.model + ": the model has no tokenizer.json; use --prompt-ids");
+            int[] ids = prompt.text != null ? tok.encode(prompt.text) : prompt.ids;
+            int[] out = Generator.greedy(m, ids, maxNew, m.config().eosTokenId(), t -> {});
+            System.out.println(tok != null ? tok.decode(out)
+                    : Arrays.stream(out).mapToObj(Integer::toString).collect(Collectors.joining(",")));
         }
         return 0;
     }

@@ -1,5 +1,6 @@
 package dev.zotune.cli;
 
+import dev.zotune.io.TextTokenizer;
 import dev.zotune.model.Models;
 import dev.zotune.model.TransformerModel;
 import dev.zotune.tensor.DType;
@@ -22,6 +23,11 @@ public final class ModelOption {
 
     @Option(names = "--dtype", defaultValue = "F32", description = "Storage dtype of --random-init weights: F32, BF16 or F16 (default ${DEFAULT-VALUE}).")
     DType dtype;
+
+    /** The model's tokenizer, or null (random-init models and folders without tokenizer.json have none). */
+    TextTokenizer tokenizer() {
+        return randomInit ? null : Models.tokenizer(model);
+    }
 
     TransformerModel load() {
         return randomInit ? Models.random(Path.of(model), initSeed, dtype) : Models.load(model);

@@ -43,27 +43,27 @@ public final class TextTokenizer implements AutoCloseable {
         try {
             root = JSON.readTree(json);
         } catch (IOException e) {
-            throw new IllegalArgumentException("corrupt tokenizer file " + source + ": " + firstLine(e.getMessage()));
+            throw new ZotuneException(source + ": corrupt tokenizer file: " + firstLine(e.getMessage()));
         }
         this.ids = vocabulary(root, source);
         this.vocabSize = ids.values().stream().mapToInt(Integer::intValue).max().orElse(-1) + 1;
         try {
             this.tokenizer = HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(json), OPTIONS, config);
         } catch (IOException | RuntimeException e) {
-            throw new IllegalArgumentException("cannot load tokenizer file " + source + ": " + firstLine(e.getMessage()));
+            throw new ZotuneException(source + ": cannot load tokenizer: " + firstLine(e.getMessage()));
         }
     }
 
     /** Loads {@code tokenizer.json} from a model folder (with its tokenizer_config.json), or a tokenizer file itself. */
     public static TextTokenizer load(Path folderOrFile) {
         Path file = Files.isDirectory(folderOrFile) ? folderOrFile.resolve("tokenizer.json") : folderOrFile;
-        if (!Files.isRegularFile(file)) throw new IllegalArgumentException("tokenizer file not found: " + file);
+        if (!Files.isRegularFile(file)) throw new ZotuneException(file + ": tokenizer file not found");
         Path configFile = file.resolveSibling("tokenizer_config.json");
         byte[] json;
         try {
             json = Files.readAllBytes(file);
         } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read tokenizer file " + file + ": " + e.getMessage());
+            throw new ZotuneException(file + ": cannot read tokenizer file: " + e.getMessage());
         }
         // The config sets DJL's decode clean-up and special-token defaults as transformers would.
         TokenizerConfig config = Files.isRegularFile(configFile) ? TokenizerConfig.load(configFile) : null;
@@ -75,14 +75,14 @@ public final class TextTokenizer implements AutoCloseable {
         try (in) {
             return new TextTokenizer(in.readAllBytes(), null, source);
         } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read tokenizer " + source + ": " + e.getMessage());
+            throw new ZotuneException(source + ": cannot read tokenizer: " + e.getMessage());
         }
     }
 
     /** Loads a tokenizer.json that is a class-path resource, e.g. {@link #MINILM_RESOURCE}. */
     public static TextTokenizer fromResource(String name) {
         InputStream in = Thread.currentThread().getContextClassLoader().getResourceAsStream(name);
-        if (in == null) throw new IllegalArgumentException("tokenizer resource not found on the class path: " + name);
+        if (in == null) throw new ZotuneException(name + ": tokenizer resource not found on the class path");
         return load(in, "classpath:" + name);
     }
 
@@ -133,7 +133,7 @@ public final class TextTokenizer implements AutoCloseable {
     private static Map<String, Integer> vocabulary(JsonNode root, String source) {
         JsonNode vocab = root.path("model").path("vocab");
         if (!vocab.isObject() && !vocab.isArray())
-            throw new IllegalArgumentException("not a Hugging Face tokenizer.json (no model.vocab): " + source);
+            throw new ZotuneException(source + ": not a Hugging Face tokenizer.json (no model.vocab)");
         Map<String, Integer> ids = new HashMap<>();
         if (vocab.isObject()) {
             vocab.properties().forEach(e -> ids.put(e.getKey(), e.getValue().asInt()));

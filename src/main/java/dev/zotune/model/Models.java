@@ -1,22 +1,46 @@
 package dev.zotune.model;
 
 import dev.zotune.io.Checkpoint;
+import dev.zotune.io.HfHub;
 import dev.zotune.io.SafetensorsCheckpoint;
+import dev.zotune.io.TextTokenizer;
 import dev.zotune.io.ZotuneException;
 import dev.zotune.tensor.DType;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Builds the model a checkpoint's config names. */
+/**
+ * Where models come from: a local HF model folder, or a Hub id resolved through the standard HF
+ * cache (downloading on a connected machine); and the architecture each config names.
+ */
 public final class Models {
     private Models() {}
 
-    /** A model from a local HF model folder. */
+    /** A model from a local HF model folder or a Hub id such as facebook/opt-125m. */
     public static TransformerModel load(String spec) {
-        Path dir = Path.of(spec);
-        if (!Files.isDirectory(dir)) throw new ZotuneException(spec + ": no such model folder");
-        return of(new SafetensorsCheckpoint(dir));
+        return of(new SafetensorsCheckpoint(folder(spec)));
+    }
+
+    /** The model's tokenizer, or null when it has no tokenizer.json. */
+    public static TextTokenizer tokenizer(String spec) {
+        Path dir = folder(spec);
+        return Files.exists(dir.resolve("tokenizer.json")) ? TextTokenizer.load(dir) : null;
+    }
+
+    /** The local folder of a model: the path itself, or its snapshot in the HF cache. */
+    static Path folder(String spec) {
+        Path p = Path.of(spec);
+        if (Files.isDirectory(p)) return p;
+        if (Files.exists(p)) throw new ZotuneException(spec + ": not a model folder");
+        if (spec.startsWith(".") || spec.startsWith("/") || spec.chars().filter(c -> c == '/').count() > 1)
+            throw new ZotuneException(spec + ": no such model folder");
+        try {
+            return HfHub.resolve(spec, null);
+        } catch (IOException e) {
+            throw new ZotuneException(e.getMessage(), e);
+        }
     }
 
     /**

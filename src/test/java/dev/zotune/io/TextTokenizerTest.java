@@ -128,18 +128,18 @@ class TextTokenizerTest {
 
     @Test
     void missingFileIsNamed(@TempDir Path dir) {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TextTokenizer.load(dir));
+        ZotuneException e = assertThrows(ZotuneException.class, () -> TextTokenizer.load(dir));
         assertTrue(e.getMessage().contains(dir.resolve("tokenizer.json").toString()), e.getMessage());
     }
 
     @Test
     void corruptFileIsNamed(@TempDir Path dir) throws Exception {
         Path bad = Files.writeString(dir.resolve("tokenizer.json"), "{\"model\": {\"vocab\": ");
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TextTokenizer.load(dir));
+        ZotuneException e = assertThrows(ZotuneException.class, () -> TextTokenizer.load(dir));
         assertTrue(e.getMessage().contains(bad.toString()) && !e.getMessage().contains("\n"), e.getMessage());
 
         Files.writeString(bad, "{\"model\": {\"type\": \"Nonsense\", \"vocab\": {}}}");
-        e = assertThrows(IllegalArgumentException.class, () -> TextTokenizer.load(bad));
+        e = assertThrows(ZotuneException.class, () -> TextTokenizer.load(bad));
         assertTrue(e.getMessage().contains(bad.toString()) && !e.getMessage().contains("\n"), e.getMessage());
     }
 }
