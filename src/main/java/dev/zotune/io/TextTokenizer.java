@@ -22,7 +22,6 @@ import java.util.Map;
  */
 public final class TextTokenizer implements AutoCloseable {
     /** The uncased WordPiece tokenizer.json inside the langchain4j all-MiniLM-L6-v2 jar. */
-    public static final String MINILM_RESOURCE = "all-minilm-l6-v2-tokenizer.json";
 
     private static final ObjectMapper JSON = new ObjectMapper();
     // DJL's defaults truncate at 512 tokens with a warning; the model, not the tokenizer, limits length.
@@ -79,7 +78,7 @@ public final class TextTokenizer implements AutoCloseable {
         }
     }
 
-    /** Loads a tokenizer.json that is a class-path resource, e.g. {@link #MINILM_RESOURCE}. */
+    /** Loads a tokenizer.json that is a class-path resource, e.g. MiniLmCheckpoint.TOKENIZER_RESOURCE. */
     public static TextTokenizer fromResource(String name) {
         InputStream in = Thread.currentThread().getContextClassLoader().getResourceAsStream(name);
         if (in == null) throw new ZotuneException(name + ": tokenizer resource not found on the class path");

@@ -1,6 +1,8 @@
 package dev.zotune.model;
 
 import dev.zotune.io.Checkpoint;
+import dev.zotune.io.EasyBertCheckpoint;
+import dev.zotune.io.MiniLmCheckpoint;
 import dev.zotune.io.HfHub;
 import dev.zotune.io.SafetensorsCheckpoint;
 import dev.zotune.io.TextTokenizer;
@@ -18,13 +20,33 @@ import java.nio.file.Path;
 public final class Models {
     private Models() {}
 
-    /** A model from a local HF model folder or a Hub id such as facebook/opt-125m. */
+    public static final String MINILM = "minilm", BERT_BASE_UNCASED = "bert-base-uncased";
+
+    /** A built-in model, a local HF model folder, or a Hub id such as facebook/opt-125m. */
     public static TransformerModel load(String spec) {
-        return of(new SafetensorsCheckpoint(folder(spec)));
+        try {
+            return switch (spec) {
+                case MINILM -> of(MiniLmCheckpoint.load());
+                case BERT_BASE_UNCASED -> of(EasyBertCheckpoint.open());
+                default -> of(new SafetensorsCheckpoint(folder(spec)));
+            };
+        } catch (IOException e) {
+            throw new ZotuneException(spec + ": " + e.getMessage(), e);
+        }
     }
 
-    /** The model's tokenizer, or null when it has no tokenizer.json. */
+    /**
+     * The model's tokenizer, or null when it has no tokenizer.json. Both built-in models use the
+     * uncased WordPiece vocabulary of the MiniLM artifact (bert-base-uncased's own, id for id).
+     */
     public static TextTokenizer tokenizer(String spec) {
+        if (spec.equals(MINILM) || spec.equals(BERT_BASE_UNCASED)) {
+            try {
+                return TextTokenizer.load(MiniLmCheckpoint.tokenizer(), MiniLmCheckpoint.TOKENIZER_RESOURCE);
+            } catch (IOException e) {
+                throw new ZotuneException(MiniLmCheckpoint.TOKENIZER_RESOURCE + ": " + e.getMessage(), e);
+            }
+        }
         Path dir = folder(spec);
         return Files.exists(dir.resolve("tokenizer.json")) ? TextTokenizer.load(dir) : null;
     }

@@ -111,7 +111,7 @@ class TextTokenizerTest {
                 "Control\u0000chars\u0007and\u00a0nbsp\u200bzero-width",
                 "x".repeat(150) + " " + "word ".repeat(300));
         try (TextTokenizer bert = TextTokenizer.load(shared(BERT));
-             TextTokenizer miniLm = TextTokenizer.fromResource(TextTokenizer.MINILM_RESOURCE)) {
+             TextTokenizer miniLm = TextTokenizer.fromResource(MiniLmCheckpoint.TOKENIZER_RESOURCE)) {
             List<String> differ = new ArrayList<>();
             for (String s : sentences) {
                 int[] a = bert.encode(s), b = miniLm.encode(s);
