@@ -5,6 +5,7 @@ import static dev.zotune.kernels.VMath.L;
 
 import dev.zotune.tensor.Memory;
 import dev.zotune.tensor.Parallel;
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 
 /**
@@ -27,8 +28,7 @@ import jdk.incubator.vector.FloatVector;
  * reproduces the rows of a full forward bit for bit, and hidden cache rows are never read into
  * the output. Results do not depend on the vector width or thread count (threads split (b, h)).
  *
- * <p>Scratch per thread: K of one head transposed, hd × (past + T) floats, plus a block of
- * score rows.
+ * <p>Scratch per thread: K and V of one head, 2·hd·(past + T) floats, plus a block of score rows.
  */
 public final class Attention {
     /** Query rows per score block: each key vector loaded is used for this many rows. */
@@ -44,12 +44,14 @@ public final class Attention {
         Shape s = new Shape(T, past, cap, nHeads, nKv, hd, keyMask, causal, window, scale);
         Parallel.forRange(B * nHeads, 1, (from, to) -> {
             float[] kt = Memory.floats(Memory.Category.SCRATCH, hd * s.width);
+            float[] vh = Memory.floats(Memory.Category.SCRATCH, hd * s.len);
             float[] scores = Memory.floats(Memory.Category.SCRATCH, ROWS * s.width);
             float[] qBlock = Memory.floats(Memory.Category.SCRATCH, ROWS * hd);
             try {
-                for (int u = from; u < to; u++) head(q, k, v, u / nHeads, u % nHeads, s, kt, scores, qBlock, out);
+                for (int u = from; u < to; u++) head(q, k, v, u / nHeads, u % nHeads, s, kt, vh, scores, qBlock, out);
             } finally {
                 Memory.release(Memory.Category.SCRATCH, kt);
+                Memory.release(Memory.Category.SCRATCH, vh);
                 Memory.release(Memory.Category.SCRATCH, scores);
                 Memory.release(Memory.Category.SCRATCH, qBlock);
             }
@@ -68,25 +70,29 @@ public final class Attention {
         int hi(int i) { return causal ? i + 1 : len; }
     }
 
-    /** One (sequence b, head h): K transposed into kt, then blocks of ROWS query rows. */
-    private static void head(float[] q, float[] k, float[] v, int b, int h, Shape s, float[] kt, float[] scores,
-                             float[] qBlock, float[] out) {
+    /**
+     * One (sequence b, head h): K transposed into kt and V gathered into vh (contiguous rows: cache
+     * rows are nKv·hd apart, a stride that maps onto few L1 sets), then blocks of ROWS query rows.
+     */
+    private static void head(float[] q, float[] k, float[] v, int b, int h, Shape s, float[] kt, float[] vh,
+                             float[] scores, float[] qBlock, float[] out) {
         int hd = s.hd, w = s.width, qStride = s.nHeads * hd, kvStride = s.nKv * hd;
         int kvOff = b * s.cap * kvStride + (h / (s.nHeads / s.nKv)) * hd;
         for (int j = 0; j < s.len; j++)
             for (int d = 0; d < hd; d++) kt[d * w + j] = k[kvOff + j * kvStride + d];
+        for (int j = 0; j < s.len; j++) System.arraycopy(v, kvOff + j * kvStride, vh, j * hd, hd);
         for (int t0 = 0; t0 < s.T; t0 += ROWS) {
             int rows = Math.min(ROWS, s.T - t0);
             for (int r = 0; r < ROWS; r++)
                 if (r < rows) System.arraycopy(q, (b * s.T + t0 + r) * qStride + h * hd, qBlock, r * hd, hd);
-                else java.util.Arrays.fill(qBlock, r * hd, (r + 1) * hd, 0f);
+                else Arrays.fill(qBlock, r * hd, (r + 1) * hd, 0f);
             int i0 = s.past + t0;
             scoreBlock(qBlock, kt, hd, w, s.lo(i0) / (2 * L) * (2 * L), s.hi(i0 + rows - 1), s.scale, scores);
             for (int r = 0; r < rows; r++) {
                 int i = i0 + r;
                 softmaxRow(scores, r * w, s.lo(i), s.hi(i), s.keyMask, b * s.cap);
                 int o = (b * s.T + t0 + r) * qStride + h * hd;
-                weightedSum(scores, r * w, s.lo(i), s.hi(i), v, kvOff, kvStride, hd, out, o);
+                weightedSum(scores, r * w, s.lo(i), s.hi(i), vh, hd, out, o);
             }
         }
     }
@@ -131,7 +137,7 @@ public final class Attention {
             for (int j = lo; j < hi; j++) if (keyMask[maskOff + j] == 0) p[o + j] = Float.NEGATIVE_INFINITY;
         float max = Ops.max(p, o + lo, hi - lo);
         if (max == Float.NEGATIVE_INFINITY) {
-            java.util.Arrays.fill(p, o + lo, o + hi, 0f);
+            Arrays.fill(p, o + lo, o + hi, 0f);
             return;
         }
         int nv = (hi - lo + L - 1) / L * L;   // may run past hi into the row's slack; those values are unused
@@ -140,17 +146,45 @@ public final class Attention {
         for (int j = 0; j < nv; j += L) FloatVector.fromArray(F, p, o + lo + j).mul(inv).intoArray(p, o + lo + j);
     }
 
-    /** out[o + d] = fma chain over j in [lo, hi) with p_j ≠ 0 of p_j·v[j][d], vectorized over d. */
-    private static void weightedSum(float[] p, int po, int lo, int hi, float[] v, int vOff, int vStride, int hd,
-                                    float[] out, int o) {
+    /**
+     * out[o + d] = fma chain over j in [lo, hi) with p_j ≠ 0 of p_j·v[j·hd + d], vectorized over d. The
+     * chains are sequential in j, so speed comes from many independent d-vectors per pass over j.
+     */
+    private static void weightedSum(float[] p, int po, int lo, int hi, float[] v, int hd, float[] out, int o) {
         int d = 0;
+        for (; d + 8 * L <= hd; d += 8 * L) {
+            FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+            FloatVector a4 = FloatVector.zero(F), a5 = FloatVector.zero(F), a6 = FloatVector.zero(F), a7 = FloatVector.zero(F);
+            for (int j = lo; j < hi; j++) {
+                float pj = p[po + j];
+                if (pj == 0f) continue;
+                FloatVector pv = FloatVector.broadcast(F, pj);
+                int vo = j * hd + d;
+                a0 = pv.fma(FloatVector.fromArray(F, v, vo), a0);
+                a1 = pv.fma(FloatVector.fromArray(F, v, vo + L), a1);
+                a2 = pv.fma(FloatVector.fromArray(F, v, vo + 2 * L), a2);
+                a3 = pv.fma(FloatVector.fromArray(F, v, vo + 3 * L), a3);
+                a4 = pv.fma(FloatVector.fromArray(F, v, vo + 4 * L), a4);
+                a5 = pv.fma(FloatVector.fromArray(F, v, vo + 5 * L), a5);
+                a6 = pv.fma(FloatVector.fromArray(F, v, vo + 6 * L), a6);
+                a7 = pv.fma(FloatVector.fromArray(F, v, vo + 7 * L), a7);
+            }
+            a0.intoArray(out, o + d);
+            a1.intoArray(out, o + d + L);
+            a2.intoArray(out, o + d + 2 * L);
+            a3.intoArray(out, o + d + 3 * L);
+            a4.intoArray(out, o + d + 4 * L);
+            a5.intoArray(out, o + d + 5 * L);
+            a6.intoArray(out, o + d + 6 * L);
+            a7.intoArray(out, o + d + 7 * L);
+        }
         for (; d + 4 * L <= hd; d += 4 * L) {
             FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
             for (int j = lo; j < hi; j++) {
                 float pj = p[po + j];
                 if (pj == 0f) continue;
                 FloatVector pv = FloatVector.broadcast(F, pj);
-                int vo = vOff + j * vStride + d;
+                int vo = j * hd + d;
                 a0 = pv.fma(FloatVector.fromArray(F, v, vo), a0);
                 a1 = pv.fma(FloatVector.fromArray(F, v, vo + L), a1);
                 a2 = pv.fma(FloatVector.fromArray(F, v, vo + 2 * L), a2);
@@ -165,7 +199,7 @@ public final class Attention {
             FloatVector a = FloatVector.zero(F);
             for (int j = lo; j < hi; j++) {
                 float pj = p[po + j];
-                if (pj != 0f) a = FloatVector.broadcast(F, pj).fma(FloatVector.fromArray(F, v, vOff + j * vStride + d), a);
+                if (pj != 0f) a = FloatVector.broadcast(F, pj).fma(FloatVector.fromArray(F, v, j * hd + d), a);
             }
             a.intoArray(out, o + d);
         }
@@ -173,7 +207,7 @@ public final class Attention {
             float a = 0f;
             for (int j = lo; j < hi; j++) {
                 float pj = p[po + j];
-                if (pj != 0f) a = Math.fma(pj, v[vOff + j * vStride + d], a);
+                if (pj != 0f) a = Math.fma(pj, v[j * hd + d], a);
             }
             out[o + d] = a;
         }

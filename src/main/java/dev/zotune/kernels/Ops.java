@@ -120,70 +120,91 @@ public final class Ops {
 
     /** In place x += b, element-wise (residual connections). */
     public static void add(float[] x, float[] b, int n) {
-        elementwise(x, b, n, Ops::addKernel);
+        int nv = F.loopBound(n);
+        Parallel.forRange(nv, PAR_MIN, (from, to) -> {
+            for (int c = from; c < to; c += CHUNK) addKernel(x, b, c, Math.min(to, c + CHUNK));
+        });
+        for (int i = nv; i < n; i++) x[i] += b[i];
     }
 
     public static void relu(float[] x, int n) {
-        elementwise(x, null, n, Ops::reluKernel);
+        int nv = F.loopBound(n);
+        Parallel.forRange(nv, PAR_MIN, (from, to) -> {
+            for (int c = from; c < to; c += CHUNK) reluKernel(x, c, Math.min(to, c + CHUNK));
+        });
+        for (int i = nv; i < n; i++) x[i] = Math.max(x[i], 0f);
     }
 
     /** GELU, exact form: 0.5·x·(1 + erf(x/√2)) = x·Φ(x), Φ as in {@link VMath#gelu}; abs. error ≤ 2e-7·max(1, |x|). */
     public static void gelu(float[] x, int n) {
-        elementwise(x, null, n, Ops::geluKernel);
+        int nv = F.loopBound(n);
+        Parallel.forRange(nv, PAR_MIN, (from, to) -> {
+            for (int c = from; c < to; c += CHUNK) geluKernel(x, c, Math.min(to, c + CHUNK));
+        });
+        if (nv == n) return;
+        float[] t = tail(x, nv, n);
+        geluKernel(t, 0, L);
+        System.arraycopy(t, 0, x, nv, n - nv);
     }
 
     /** GELU, tanh form ("gelu_new", "gelu_pytorch_tanh"), computed as x / (1 + exp(−2·√(2/π)·(x + 0.044715·x³))). */
     public static void geluTanh(float[] x, int n) {
-        elementwise(x, null, n, Ops::geluTanhKernel);
+        int nv = F.loopBound(n);
+        Parallel.forRange(nv, PAR_MIN, (from, to) -> {
+            for (int c = from; c < to; c += CHUNK) geluTanhKernel(x, c, Math.min(to, c + CHUNK));
+        });
+        if (nv == n) return;
+        float[] t = tail(x, nv, n);
+        geluTanhKernel(t, 0, L);
+        System.arraycopy(t, 0, x, nv, n - nv);
     }
 
     /** SwiGLU: gate[i] = silu(gate[i]) · up[i], silu(g) = g / (1 + exp(−g)) rounded before the product. */
     public static void siluMul(float[] gate, float[] up, int n) {
-        elementwise(gate, up, n, Ops::siluMulKernel);
-    }
-
-    /** A kernel over [from, to), a whole number of vectors; b may be null. */
-    @FunctionalInterface
-    private interface Kernel { void run(float[] x, float[] b, int from, int to); }
-
-    /**
-     * Runs k over x[0..n) in chunks, on several threads when n is large. The last n mod L elements
-     * go through a padded buffer, so they take the same vector path as the rest.
-     */
-    private static void elementwise(float[] x, float[] b, int n, Kernel k) {
         int nv = F.loopBound(n);
         Parallel.forRange(nv, PAR_MIN, (from, to) -> {
-            for (int c = from; c < to; c += CHUNK) k.run(x, b, c, Math.min(to, c + CHUNK));
+            for (int c = from; c < to; c += CHUNK) siluMulKernel(gate, up, c, Math.min(to, c + CHUNK));
         });
-        int tail = n - nv;
-        if (tail == 0) return;
-        float[] tx = new float[L], tb = b == null ? null : new float[L];
-        System.arraycopy(x, nv, tx, 0, tail);
-        if (b != null) System.arraycopy(b, nv, tb, 0, tail);
-        k.run(tx, tb, 0, L);
-        System.arraycopy(tx, 0, x, nv, tail);
+        if (nv == n) return;
+        float[] t = tail(gate, nv, n);
+        siluMulKernel(t, tail(up, nv, n), 0, L);
+        System.arraycopy(t, 0, gate, nv, n - nv);
     }
+
+    /*
+     * Element-wise kernels over [from, to), a whole number of vectors. Each public op calls its own
+     * kernel from its own lambda: a call site shared by several kernels would inline them all into
+     * one large method, where C2 stops inlining the math helpers and boxes their vectors. The last
+     * n mod L elements of the exp-based ops go through the same kernel on a padded copy (tail).
+     */
 
     private static void addKernel(float[] x, float[] b, int from, int to) {
         for (int i = from; i < to; i += L)
             FloatVector.fromArray(F, x, i).add(FloatVector.fromArray(F, b, i)).intoArray(x, i);
     }
 
-    private static void reluKernel(float[] x, float[] b, int from, int to) {
+    private static void reluKernel(float[] x, int from, int to) {
         for (int i = from; i < to; i += L) FloatVector.fromArray(F, x, i).max(0f).intoArray(x, i);
     }
 
-    private static void geluKernel(float[] x, float[] b, int from, int to) {
+    private static void geluKernel(float[] x, int from, int to) {
         for (int i = from; i < to; i += L) VMath.gelu(FloatVector.fromArray(F, x, i)).intoArray(x, i);
     }
 
-    private static void geluTanhKernel(float[] x, float[] b, int from, int to) {
+    private static void geluTanhKernel(float[] x, int from, int to) {
         for (int i = from; i < to; i += L) VMath.geluTanh(FloatVector.fromArray(F, x, i)).intoArray(x, i);
     }
 
     private static void siluMulKernel(float[] x, float[] b, int from, int to) {
         for (int i = from; i < to; i += L)
             VMath.silu(FloatVector.fromArray(F, x, i)).mul(FloatVector.fromArray(F, b, i)).intoArray(x, i);
+    }
+
+    /** a[from..to) (fewer than L elements) copied into a zero-padded vector-sized buffer. */
+    private static float[] tail(float[] a, int from, int to) {
+        float[] t = new float[L];
+        System.arraycopy(a, from, t, 0, to - from);
+        return t;
     }
 
     /**
