@@ -42,9 +42,9 @@ public record ModelConfig(
         return switch (type) {
             case "opt" -> {
                 int hidden = r.positive("hidden_size");
+                int heads = r.heads("num_attention_heads", hidden);
                 yield new ModelConfig(type, arch.isEmpty() ? "OPTForCausalLM" : arch, r.positive("vocab_size"), hidden,
-                        r.positive("num_hidden_layers"), r.heads("num_attention_heads", hidden), r.heads("num_attention_heads", hidden),
-                        hidden / c.path("num_attention_heads").asInt(), r.positive("ffn_dim"), r.positive("max_position_embeddings"),
+                        r.positive("num_hidden_layers"), heads, heads, hidden / heads, r.positive("ffn_dim"), r.positive("max_position_embeddings"),
                         1e-5f, r.activation("activation_function", "relu"), 0, 0, c.path("tie_word_embeddings").asBoolean(true),
                         c.path("do_layer_norm_before").asBoolean(true), r.positiveOr("word_embed_proj_dim", hidden),
                         c.path("enable_bias").asBoolean(true), 0, r.intOr("pad_token_id", 1), r.intOr("bos_token_id", 2), r.intOr("eos_token_id", 2));
