@@ -7,6 +7,7 @@ import dev.zotune.tensor.Vectors;
 import dev.zotune.tensor.WeightMatrix;
 import java.util.Arrays;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -15,17 +16,22 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Numeric contract: each output y[i,j] is one fused-multiply-add chain over k = 0..in-1 in order,
  * starting from 0f, of x[i,k]·W[j,k]; then bias[j] is added. Results are bit-identical for any thread
- * count and vector width: threads split outputs (column or row ranges), vector lanes hold distinct output
- * columns, and each K slice continues the chains where the previous one stored them, so no sum is ever
- * re-associated.
+ * count and vector width: each output is computed whole by one thread, vector lanes hold distinct
+ * output columns, and each K slice continues the chains where the previous one stored them, so no sum
+ * is ever re-associated.
  *
- * <p>Blocking (after Goto/BLIS). A thread owns a range of output columns (or rows). It reads a block of
- * W columns, over all of K, through {@link Tensor#readFloats} (the one read path of weights: nothing is
- * kept between calls) into panels of NR = 2 vectors of columns, contiguous over k. Per block of MC rows
- * of x, it copies the rows into KC-step slices of MR-row strips and runs an MR×NR register tile over
- * every (K slice, panel, strip). The weight micro-panel (KC×NR, 24 KiB) stays in L1 across the strips,
- * the x slice (MC×KC) in L2 across the panels, and the block's outputs (MC × columns) in L2 across the
- * K slices, each chain continued from where the previous slice left it; finished panels go to y.
+ * <p>Blocking (after Goto/BLIS). W is read, over all of K, through {@link Tensor#readFloats} (the one
+ * read path of weights: nothing is kept between calls) into panels of NR = 2 vectors of columns,
+ * contiguous over k. Per block of at most MC rows of x, the rows are copied into KC-step slices of
+ * MR-row strips, and an MR×NR register tile runs over every (K slice, panel, strip). The weight
+ * micro-panel (KC×NR, 24 KiB) stays in L1 across the strips, the x slice (MC×KC) in L2 across the
+ * panels, and the block's outputs (MC × columns) in L2 across the K slices, each chain continued where
+ * the previous slice stored it; finished panels go to y.
+ *
+ * <p>Threads. With many rows, the threads pack each block of weight columns together, then take blocks
+ * of rows from a shared counter; with few rows (decoding), they take chunks of columns, packing their
+ * own weights. Dynamic hand-out keeps all threads busy when one runs slower (a shared or noisy
+ * machine); it cannot change results, since every output is computed whole by one thread.
  *
  * <p>The tile is 4 rows × 2 vectors. C2 issues all loads of a k step before its FMAs, so a tile needs
  * accumulators + 2 weight vectors + MR broadcasts registers: 4×2 takes 14 of the 16 AVX2 registers and
@@ -47,15 +53,22 @@ public final class Gemm {
     static final int MC = 128;
     /** Output floats per block, kept (with the x slice) in L2 across K slices: at most OUT_BLOCK / MC columns. */
     private static final int OUT_BLOCK = 1 << 16;
-    /** Packed weight floats per thread (12 MiB): at most W_BLOCK / K columns. */
+    /** Packed weight floats per block (12 MiB): at most W_BLOCK / K columns. */
     private static final int W_BLOCK = 3 << 20;
     /** Column blocks are multiples of this, the widest NR, so they start on panel boundaries. */
     private static final int COL_ALIGN = 32;
 
-    /** Per-thread buffers, reused across calls; at most one per concurrently running range. */
+    /** Per-thread buffers, reused across calls; as many as threads ever ran at once. */
     private static final ConcurrentLinkedQueue<Scratch> SCRATCH = new ConcurrentLinkedQueue<>();
+    /** Weight blocks shared by the threads of one call; as many as calls ever ran at once. */
+    private static final ConcurrentLinkedQueue<float[]> SHARED_W = new ConcurrentLinkedQueue<>();
+    /** Chunks of columns per thread when rows are few: enough for the hand-out to even out speeds. */
+    private static final int CHUNKS_PER_THREAD = 4;
+
+    private record Op(float[] x, int m, int k, int n, WeightMatrix w, float[] bias, float[] y) {}
 
     private static final class Scratch {
+        /** The weight chunk of a few-row call. */
         float[] w = new float[0];
         float[] x = new float[0];
         /** One k-row of a weight block ([in, out]), or NR weight rows of KC steps ([out, in]). */
@@ -63,6 +76,11 @@ public final class Gemm {
         /** The outputs of an x block and a weight block: per panel, MR-row tiles of NR columns. */
         float[] out = new float[0];
         final int[] wGather = new int[NR];
+
+        static Scratch take() {
+            Scratch s = SCRATCH.poll();
+            return s != null ? s : new Scratch();
+        }
 
         static float[] ensure(float[] a, int n) {
             if (a.length >= n) return a;
@@ -83,11 +101,9 @@ public final class Gemm {
             for (int i = 0; i < m * n; i++) y[i] = bias == null ? 0f : 0f + bias[i % n];
             return;
         }
-        // Columns are the natural split (decoding has m = 1); rows only when there are too few columns.
-        if ((n + NR - 1) / NR >= Parallel.threads() || m <= MR)
-            Parallel.forRange(n, NR, (j0, j1) -> block(x, k, n, w, bias, y, 0, m, j0, j1));
-        else
-            Parallel.forRange(m, MR, (i0, i1) -> block(x, k, n, w, bias, y, i0, i1, 0, n));
+        Op op = new Op(x, m, k, n, w, bias, y);
+        if (m <= MC) fewRows(op);
+        else manyRows(op);
     }
 
     /** Weight columns packed at once for inner dimension k. */
@@ -95,58 +111,97 @@ public final class Gemm {
         return Math.max(COL_ALIGN, Math.min(OUT_BLOCK / MC, W_BLOCK / k) / COL_ALIGN * COL_ALIGN);
     }
 
-    /** Computes y[i0..i1, j0..j1) on the calling thread. */
-    private static void block(float[] x, int k, int n, WeightMatrix w, float[] bias, float[] y,
-                              int i0, int i1, int j0, int j1) {
-        int nc = Math.min(colBlock(k), (j1 - j0 + NR - 1) / NR * NR);
-        int mc = Math.min(MC, (i1 - i0 + MR - 1) / MR * MR);
-        int slices = (k + KC - 1) / KC;
-        Scratch s = SCRATCH.poll();
-        if (s == null) s = new Scratch();
-        try {
-            s.w = Scratch.ensure(s.w, k * nc);
-            s.x = Scratch.ensure(s.x, mc * slices * KC);
-            s.rows = Scratch.ensure(s.rows, Math.max(nc, NR * KC));
-            s.out = Scratch.ensure(s.out, mc * nc);
-            for (int jc = j0; jc < j1; jc += nc) {
-                int ncur = Math.min(nc, j1 - jc);
-                packW(w, k, jc, ncur, s);
-                for (int ic = i0; ic < i1; ic += mc) {
-                    int mcur = Math.min(mc, i1 - ic);
-                    packX(x, k, ic, mcur, slices, s.x);
-                    for (int t = 0; t < slices; t++) {
-                        int pc = t * KC, kc = Math.min(KC, k - pc);
-                        for (int jr = 0; jr < ncur; jr += NR) {
-                            for (int ir = 0; ir < mcur; ir += MR)
-                                microKernel(kc, s.x, (ir * slices + t * MR) * KC, s.w, jr * k + pc * NR,
-                                        s.out, jr * mc + ir * NR, t == 0);
-                            // A finished panel goes to y at once, so its stores drain while the next one computes.
-                            if (t == slices - 1)
-                                store(s.out, jr * mc, mcur, y, n, ic, jc + jr, Math.min(NR, ncur - jr), bias);
-                        }
-                    }
+    private static int padded(int n, int multiple) { return (n + multiple - 1) / multiple * multiple; }
+
+    /** At most MC rows: threads take chunks of columns, each packing the weights of its chunk. */
+    private static void fewRows(Op op) {
+        int threads = Parallel.threads();
+        int perChunk = NR * Math.max(1, padded(op.n, NR) / NR / (CHUNKS_PER_THREAD * threads));
+        int chunk = Math.min(colBlock(op.k), perChunk), chunks = (op.n + chunk - 1) / chunk;
+        AtomicInteger next = new AtomicInteger();
+        Parallel.forRange(threads, 1, (a, b) -> {
+            Scratch s = Scratch.take();
+            try {
+                for (int c; (c = next.getAndIncrement()) < chunks; ) {
+                    int j0 = c * chunk, nc = Math.min(chunk, op.n - j0);
+                    s.w = Scratch.ensure(s.w, op.k * padded(nc, NR));
+                    packW(op, j0, nc, s.w, 0, s);
+                    rows(op, s, s.w, 0, op.m, j0, nc);
                 }
+            } finally {
+                SCRATCH.offer(s);
+            }
+        });
+    }
+
+    /** More than MC rows: per block of weight columns, threads pack its panels, then take blocks of MC rows. */
+    private static void manyRows(Op op) {
+        int nc = Math.min(colBlock(op.k), padded(op.n, NR)), rowBlocks = (op.m + MC - 1) / MC;
+        float[] polled = SHARED_W.poll();
+        float[] w = Scratch.ensure(polled != null ? polled : new float[0], op.k * nc);
+        try {
+            for (int jc = 0; jc < op.n; jc += nc) {
+                int j0 = jc, ncur = Math.min(nc, op.n - jc);
+                Parallel.forRange(ncur, NR, (a, b) -> {
+                    Scratch s = Scratch.take();
+                    try {
+                        packW(op, j0 + a, b - a, w, a * op.k, s);
+                    } finally {
+                        SCRATCH.offer(s);
+                    }
+                });
+                AtomicInteger next = new AtomicInteger();
+                Parallel.forRange(Parallel.threads(), 1, (a, b) -> {
+                    Scratch s = Scratch.take();
+                    try {
+                        for (int r; (r = next.getAndIncrement()) < rowBlocks; )
+                            rows(op, s, w, r * MC, Math.min(op.m, r * MC + MC), j0, ncur);
+                    } finally {
+                        SCRATCH.offer(s);
+                    }
+                });
             }
         } finally {
-            SCRATCH.offer(s);
+            SHARED_W.offer(w);
+        }
+    }
+
+    /**
+     * Computes y[i0..i1, jc..jc+nc), i1 - i0 ≤ MC, from the weight panels packed at w[0 ..] for columns
+     * jc..jc+nc.
+     */
+    private static void rows(Op op, Scratch s, float[] w, int i0, int i1, int jc, int nc) {
+        int k = op.k, mc = i1 - i0, mp = padded(mc, MR), slices = (k + KC - 1) / KC;
+        s.x = Scratch.ensure(s.x, mp * slices * KC);
+        s.out = Scratch.ensure(s.out, mp * padded(nc, NR));
+        packX(op.x, k, i0, mc, slices, s.x);
+        for (int t = 0; t < slices; t++) {
+            int pc = t * KC, kc = Math.min(KC, k - pc);
+            for (int jr = 0; jr < nc; jr += NR) {
+                for (int ir = 0; ir < mc; ir += MR)
+                    microKernel(kc, s.x, (ir * slices + t * MR) * KC, w, jr * k + pc * NR, s.out, jr * mp + ir * NR, t == 0);
+                // A finished panel goes to y at once, so its stores drain while the next one computes.
+                if (t == slices - 1)
+                    store(s.out, jr * mp, mc, op.y, op.n, i0, jc + jr, Math.min(NR, nc - jr), op.bias);
+            }
         }
     }
 
     /**
      * Reads columns jc..jc+nc of W, over all k, into panels of NR columns: element (p, j) of panel q
-     * lands at s.w[q·k·NR + p·NR + j]. Columns past nc in the last panel are zero.
+     * lands at dst[off + q·k·NR + p·NR + j]. Columns past nc in the last panel are zero.
      */
-    private static void packW(WeightMatrix w, int k, int jc, int nc, Scratch s) {
-        Tensor t = w.tensor();
-        float[] dst = s.w, rows = s.rows;
-        int padded = (nc + NR - 1) / NR * NR;
-        if (w.inOut()) {
+    private static void packW(Op op, int jc, int nc, float[] dst, int off, Scratch s) {
+        Tensor t = op.w.tensor();
+        int k = op.k, padded = padded(nc, NR);
+        float[] rows = s.rows = Scratch.ensure(s.rows, Math.max(padded, NR * KC));
+        if (op.w.inOut()) {
             // [in, out]: a k-row of the block is contiguous; cut it into panel rows.
             long n = t.dim(1);
             Arrays.fill(rows, nc, padded, 0f);
             for (int p = 0; p < k; p++) {
                 t.readFloats(p * n + jc, rows, 0, nc);
-                for (int j = 0; j < padded; j += NR) System.arraycopy(rows, j, dst, j * k + p * NR, NR);
+                for (int j = 0; j < padded; j += NR) System.arraycopy(rows, j, dst, off + j * k + p * NR, NR);
             }
         } else {
             // [out, in]: read NR weight rows KC steps at a time, gather each step's column into a panel row.
@@ -158,7 +213,7 @@ public final class Gemm {
                     for (int j = 0; j < cols; j++) t.readFloats((long) (jc + q + j) * k + pc, rows, j * kc, kc);
                     Arrays.fill(rows, cols * kc, NR * kc, 0f);
                     for (int j = 0; j < NR; j++) gather[j] = j * kc;
-                    for (int p = 0, d = q * k + pc * NR; p < kc; p++, d += NR) {
+                    for (int p = 0, d = off + q * k + pc * NR; p < kc; p++, d += NR) {
                         FloatVector.fromArray(F, rows, p, gather, 0).intoArray(dst, d);
                         FloatVector.fromArray(F, rows, p, gather, L).intoArray(dst, d + L);
                     }

@@ -66,8 +66,8 @@ class GemmTest {
     void threadCountDoesNotChangeBits() {
         int before = Parallel.threads();
         try {
-            // Column split, column split with m < MR, row split (fewer column panels than threads).
-            for (int[] s : new int[][] {{257, 300, 100}, {3, 100, 257}, {300, 37, 7}}) {
+            // Row blocks handed out (one and two column blocks, one panel); column chunks handed out (few rows).
+            for (int[] s : new int[][] {{257, 300, 100}, {260, 40, 600}, {300, 37, 7}, {3, 100, 257}}) {
                 Parallel.setThreads(1);
                 int[] one = bits(check(s[0], s[1], s[2], DType.F32, false, true, 5));
                 for (int t : new int[] {2, 3}) {
