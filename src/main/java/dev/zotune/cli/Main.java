@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 /** The zotune command line. Errors print one line (a stack trace only with --verbose). */
 @Command(name = "zotune", mixinStandardHelpOptions = true, version = "zotune 0.1.0",
         description = "Zeroth-order fine-tuning of large language models on the JVM.",
-        subcommands = {InfoCommand.class, ForwardCommand.class, GenerateCommand.class, EmbedCommand.class,
+        subcommands = {InfoCommand.class, ForwardCommand.class, GenerateCommand.class, EmbedCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
     public static void main(String[] args) {
