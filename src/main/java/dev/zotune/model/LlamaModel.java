@@ -3,6 +3,7 @@ package dev.zotune.model;
 import dev.zotune.io.Checkpoint;
 import dev.zotune.kernels.Attention;
 import dev.zotune.kernels.Ops;
+import dev.zotune.tensor.Memory;
 import dev.zotune.tensor.WeightMatrix;
 
 import java.util.ArrayList;
@@ -28,6 +29,13 @@ public final class LlamaModel extends TransformerModel {
         float[][] t = Ops.ropeTables(cfg.ropeTheta(), cfg.headDim(), cfg.maxPositions());
         cos = t[0];
         sin = t[1];
+        Memory.add(Memory.Category.SCRATCH, 4L * (cos.length + sin.length));
+    }
+
+    @Override
+    public void close() {
+        Memory.add(Memory.Category.SCRATCH, -4L * (cos.length + sin.length));
+        super.close();
     }
 
     @Override public Head head() { return Head.CAUSAL_LM; }

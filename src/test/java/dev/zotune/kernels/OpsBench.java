@@ -6,10 +6,10 @@ import java.util.Random;
 /**
  * Throughput of gelu (2048×3072), layerNorm (2048×768) and attention (B=16, T=128, 12 heads,
  * hd=64, causal) on 1 and 2 threads. Run: java --add-modules jdk.incubator.vector
- * -cp target/classes:target/test-classes dev.zotune.kernels.KernelBench
+ * -cp target/classes:target/test-classes dev.zotune.kernels.OpsBench
  */
-public final class KernelBench {
-    private KernelBench() {}
+public final class OpsBench {
+    private OpsBench() {}
 
     public static void main(String[] args) {
         Random rnd = new Random(1);
