@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.zotune.bench.ForwardBench;
 import dev.zotune.bench.KernelBench;
+import dev.zotune.bench.NoiseBench;
 import dev.zotune.model.Models;
 import dev.zotune.model.TransformerModel;
 import dev.zotune.tensor.DType;
@@ -24,7 +25,7 @@ import java.util.concurrent.Callable;
 final class BenchCommand {
     @Command(name = "kernels", mixinStandardHelpOptions = true,
             description = "The machine's fp32 FMA peak, matmul GFLOP/s for 2048×768×768, 2048×768×3072 and 2048×3072×768 "
-                    + "on 1 and all cores, and the forward throughput of a random-init model (default: OPT-125m shape, 16 × 128 tokens).")
+                    + "on 1 and all cores, the rate of a fused Gaussian perturbation pass, and the forward throughput of a random-init model (default: OPT-125m shape, 16 × 128 tokens).")
     static final class Kernels implements Callable<Integer> {
         @Mixin CommonOptions common;
 
@@ -42,6 +43,9 @@ final class BenchCommand {
         public Integer call() throws Exception {
             int threads = Parallel.threads();
             KernelBench.Report kernels = KernelBench.run(System.out, null, threads);
+            NoiseBench.Result noise = NoiseBench.run(1 << 24, 5);
+            System.out.printf("perturb pass θ += ε·z (Philox4x32-10 + Box-Muller, fp32), %d threads: %.2f G parameters/s%n",
+                    noise.threads(), noise.gigaPerSecond());
             ForwardBench.Result fwd;
             try (TransformerModel m = Models.random(config, 0, DType.F32)) {
                 fwd = ForwardBench.run(m, batch, seqLen, 1, runs);
@@ -52,6 +56,7 @@ final class BenchCommand {
             if (json != null) {
                 Map<String, Object> all = new LinkedHashMap<>();
                 all.put("kernels", kernels);
+                all.put("perturb", noise);
                 all.put("forward", Map.of("config", config.toString(), "threads", threads, "result", fwd));
                 Path tmp = Files.createTempFile(json.toAbsolutePath().getParent(), ".bench", ".json");
                 new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(tmp.toFile(), all);
