@@ -36,7 +36,9 @@ import java.util.stream.Stream;
  *   {cache}/models--{org}--{name}/blobs/{etag}            the file's bytes
  *   {cache}/models--{org}--{name}/.no_exist/{commit}/{f}  marker: the repo has no such file
  * </pre>
- * A snapshot that already holds every file is used without any request. Environment variables
+ * Dataset repositories use the same layout under {@code datasets--{org}--{name}} (see
+ * {@link #resolveDatasetFiles}). A snapshot that already holds every file is used without any
+ * request. Environment variables
  * are read as huggingface_hub reads them; they are injected so tests need no real environment.
  */
 public final class HfHub {
