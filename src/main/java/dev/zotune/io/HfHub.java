@@ -23,7 +23,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * Resolves a Hugging Face model id to a local folder in the standard HF cache, the layout
@@ -34,7 +36,9 @@ import java.util.regex.Pattern;
  *   {cache}/models--{org}--{name}/blobs/{etag}            the file's bytes
  *   {cache}/models--{org}--{name}/.no_exist/{commit}/{f}  marker: the repo has no such file
  * </pre>
- * A snapshot that already holds every file is used without any request. Environment variables
+ * Dataset repositories use the same layout under {@code datasets--{org}--{name}} (see
+ * {@link #resolveDatasetFiles}). A snapshot that already holds every file is used without any
+ * request. Environment variables
  * are read as huggingface_hub reads them; they are injected so tests need no real environment.
  */
 public final class HfHub {
@@ -86,13 +90,9 @@ public final class HfHub {
     public Path resolveModel(String modelIdOrPath, String revision) throws IOException {
         Path local = Path.of(modelIdOrPath);
         if (Files.isDirectory(local)) return local;
-        if (modelIdOrPath.length() > 96 || !REPO_ID.matcher(modelIdOrPath).matches()
-                || modelIdOrPath.contains("--") || modelIdOrPath.contains("..") || modelIdOrPath.endsWith(".git"))
+        if (!validRepoId(modelIdOrPath))
             throw new HubException("'" + modelIdOrPath + "' is neither an existing folder nor a Hugging Face model id");
-        String rev = revision == null ? "main" : revision;
-        for (String part : rev.split("/", -1))
-            if (!SAFE_NAME.matcher(part).matches()) throw new HubException("unsupported revision name '" + rev + "'");
-        Repo repo = new Repo(cacheDir.resolve("models--" + modelIdOrPath.replace("/", "--")), modelIdOrPath, rev);
+        Repo repo = repo("model", modelIdOrPath, revision);
 
         String cachedCommit = repo.cachedCommit();
         List<String> missing = cachedCommit == null ? List.of(CONFIG) : repo.missingRequired(cachedCommit);
@@ -109,6 +109,63 @@ public final class HfHub {
             System.err.println("warning: cannot reach the Hub (" + e + "); using the cached " + repo);
             return repo.snapshot(cachedCommit);
         }
+    }
+
+    /**
+     * The files of dataset repository {@code datasetId} at revision (null means "main") whose paths
+     * {@code wanted} accepts, sorted, from the cached snapshot {@code datasets--{org}--{name}}.
+     * A snapshot that holds at least one such file is used without any request; otherwise the
+     * revision's file list comes from {@code /api/datasets/{id}/revision/{rev}} and every wanted
+     * file is downloaded, by commit, from {@code /datasets/{id}/resolve/{commit}/{file}}.
+     */
+    public List<Path> resolveDatasetFiles(String datasetId, String revision, Predicate<String> wanted) throws IOException {
+        if (!validRepoId(datasetId)) throw new HubException("'" + datasetId + "' is not a Hugging Face dataset id");
+        Repo repo = repo("dataset", datasetId, revision);
+        String cachedCommit = repo.cachedCommit();
+        if (cachedCommit != null) {
+            List<Path> cached = repo.snapshotFiles(cachedCommit, wanted);
+            if (!cached.isEmpty()) return cached;
+        }
+        if (offline)
+            throw new HubException("dataset " + repo + " is not in the Hugging Face cache " + repo.dir + " and HF_HUB_OFFLINE is set");
+        HubHttp.Text info = http.get("/api/datasets/" + repo.id + "/revision/" + encode(repo.revision));
+        refuseDenied(repo, info.status(), info.errorCode());
+        if (info.status() != 200) {
+            String what = "RevisionNotFound".equals(info.errorCode()) ? "no revision '" + repo.revision + "' of " + repo.id
+                    : "no dataset repository " + repo.id;
+            throw new HubException("Hugging Face Hub: " + what + " (HTTP " + info.status() + ")");
+        }
+        JsonNode root = JSON.readTree(info.body());
+        String commit = root.path("sha").asText(null);
+        if (commit == null || !SAFE_NAME.matcher(commit).matches())
+            throw new IOException("the Hub sent no usable commit for dataset " + repo + ": " + commit);
+        List<String> files = new ArrayList<>();
+        for (JsonNode sibling : root.path("siblings")) {
+            String f = sibling.path("rfilename").asText("");
+            if (wanted.test(f)) files.add(f);
+        }
+        if (files.isEmpty()) throw new HubException("Hugging Face Hub: dataset " + repo + " has none of the files asked for");
+        for (String f : files) {
+            for (String part : f.split("/"))
+                if (!SAFE_NAME.matcher(part).matches()) throw new IOException("dataset " + repo + " lists an unsafe path: " + f);
+            HubHttp.Meta m = head(repo, commit, f);
+            if (!m.ok()) throw notFound(repo, f, m, false);
+            fetch(repo, commit, f, m);
+        }
+        if (!commit.equals(repo.revision)) repo.writeRef(commit);
+        return repo.snapshotFiles(commit, wanted);
+    }
+
+    private Repo repo(String kind, String id, String revision) throws HubException {
+        String rev = revision == null ? "main" : revision;
+        for (String part : rev.split("/", -1))
+            if (!SAFE_NAME.matcher(part).matches()) throw new HubException("unsupported revision name '" + rev + "'");
+        return new Repo(cacheDir.resolve(kind + "s--" + id.replace("/", "--")), kind, id, rev);
+    }
+
+    private static boolean validRepoId(String id) {
+        return id.length() <= 96 && REPO_ID.matcher(id).matches()
+                && !id.contains("--") && !id.contains("..") && !id.endsWith(".git");
     }
 
     private Path download(Repo repo) throws IOException {
@@ -151,22 +208,26 @@ public final class HfHub {
     }
 
     private HubHttp.Meta head(Repo repo, String revision, String file) throws IOException {
-        HubHttp.Meta m = http.head("/" + repo.id + "/resolve/" + encode(revision) + "/" + encodePath(file));
-        if (m.status() == 401 || m.status() == 403)
-            throw new HubException("access to model " + repo + " was refused (HTTP " + m.status()
-                    + (m.errorCode() == null ? "" : ", " + m.errorCode()) + "): it is gated or private, or does not exist. "
-                    + (http.sendsToken()
-                            ? "The token in HF_TOKEN (or the HF token file) was sent: check that it may read this "
-                              + "repository and that the model's terms were accepted on its page."
-                            : "Set HF_TOKEN to an access token that may read it."));
+        HubHttp.Meta m = http.head(repo.urlPath() + "/resolve/" + encode(revision) + "/" + encodePath(file));
+        refuseDenied(repo, m.status(), m.errorCode());
         return m;
     }
 
+    private void refuseDenied(Repo repo, int status, String errorCode) throws HubException {
+        if (status == 401 || status == 403)
+            throw new HubException("access to " + repo.kind + " " + repo + " was refused (HTTP " + status
+                    + (errorCode == null ? "" : ", " + errorCode) + "): it is gated or private, or does not exist. "
+                    + (http.sendsToken()
+                            ? "The token in HF_TOKEN (or the HF token file) was sent: check that it may read this "
+                              + "repository and that its terms were accepted on its page."
+                            : "Set HF_TOKEN to an access token that may read it."));
+    }
+
     private static HubException notFound(Repo repo, String file, HubHttp.Meta m, boolean first) {
-        String what = "RepoNotFound".equals(m.errorCode()) ? "no model repository " + repo.id
+        String what = "RepoNotFound".equals(m.errorCode()) ? "no " + repo.kind + " repository " + repo.id
                 : "RevisionNotFound".equals(m.errorCode()) ? "no revision '" + repo.revision + "' of " + repo.id
-                : first ? "no model repository " + repo + " with a " + file
-                : "no file " + file + " in model " + repo;
+                : first ? "no " + repo.kind + " repository " + repo + " with a " + file
+                : "no file " + file + " in " + repo.kind + " " + repo;
         return new HubException("Hugging Face Hub: " + what + " (HTTP " + m.status() + ")");
     }
 
@@ -191,14 +252,28 @@ public final class HfHub {
         repo.link(commit, file, blob);
     }
 
-    /** One repository's folder in the cache, for one requested revision. */
-    private record Repo(Path dir, String id, String revision) {
+    /** One repository's folder in the cache, for one requested revision; kind is "model" or "dataset". */
+    private record Repo(Path dir, String kind, String id, String revision) {
         @Override
         public String toString() {
             return "main".equals(revision) ? id : id + "@" + revision;
         }
 
         Path snapshot(String commit) { return dir.resolve("snapshots").resolve(commit); }
+
+        /** The Hub's URL path of the repository: models sit at the root, datasets under /datasets. */
+        String urlPath() { return kind.equals("model") ? "/" + id : "/" + kind + "s/" + id; }
+
+        /** The snapshot's files whose relative paths (with '/') {@code wanted} accepts, sorted. */
+        List<Path> snapshotFiles(String commit, Predicate<String> wanted) throws IOException {
+            Path snap = snapshot(commit);
+            if (!Files.isDirectory(snap)) return List.of();
+            try (Stream<Path> all = Files.walk(snap)) {
+                return all.filter(p -> !Files.isDirectory(p))
+                        .filter(p -> wanted.test(snap.relativize(p).toString().replace('\\', '/')))
+                        .sorted().toList();
+            }
+        }
 
         Path noExist(String commit, String file) { return dir.resolve(".no_exist").resolve(commit).resolve(file); }
 

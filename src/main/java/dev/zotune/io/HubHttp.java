@@ -11,6 +11,7 @@ import java.io.OutputStream;
 import java.net.HttpURLConnection;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -62,6 +63,22 @@ final class HubHttp {
                     next);
         } catch (URISyntaxException e) {
             throw new IOException("bad URL from " + uri + ": " + e.getMessage(), e);
+        } finally {
+            c.disconnect();
+        }
+    }
+
+    /** The answer to a GET of a small text document such as the Hub API's JSON. */
+    record Text(int status, String errorCode, String body) {}
+
+    /** GET of {@code path} (already URL-encoded) under the endpoint; the body is read whatever the status. */
+    Text get(String path) throws IOException {
+        HttpURLConnection c = open("GET", URI.create(endpoint + path), -1, false);
+        try {
+            int status = c.getResponseCode();
+            InputStream in = status < 400 ? c.getInputStream() : c.getErrorStream();
+            String body = in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            return new Text(status, c.getHeaderField("X-Error-Code"), body);
         } finally {
             c.disconnect();
         }

@@ -94,6 +94,18 @@ public final class TextTokenizer implements AutoCloseable {
         return toInts(tokenizer.encode(text, addSpecialTokens, false));
     }
 
+    /** Token ids and token type ids (0 for the first text, 1 for the second) of a pair. */
+    public record Pair(int[] ids, int[] typeIds) {}
+
+    /** A text pair joined by the tokenizer's own post-processor, e.g. [CLS] a [SEP] b [SEP] for BERT. */
+    public Pair encodePair(String first, String second) {
+        Encoding e = tokenizer.encode(first, second, true, false);
+        long[] types = e.getTypeIds();
+        int[] typeIds = new int[types.length];
+        for (int i = 0; i < types.length; i++) typeIds[i] = (int) types[i];
+        return new Pair(toInts(e), typeIds);
+    }
+
     /** {@link #encode(String)} of each text; rows keep their own lengths (no padding). */
     public int[][] encodeBatch(List<String> texts) {
         Encoding[] encodings = tokenizer.batchEncode(texts, true, false);
