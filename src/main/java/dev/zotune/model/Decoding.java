@@ -1,5 +1,7 @@
 package dev.zotune.model;
 
+import dev.zotune.io.ZotuneException;
+
 /** The bookkeeping decoders share between a full forward and incremental decoding with a cache. */
 final class Decoding {
     private Decoding() {}

@@ -1,5 +1,7 @@
 package dev.zotune.model;
 
+import dev.zotune.io.ZotuneException;
+
 import dev.zotune.io.Checkpoint;
 import dev.zotune.kernels.Attention;
 import dev.zotune.kernels.Ops;

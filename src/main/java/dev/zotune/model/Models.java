@@ -1,9 +1,9 @@
 package dev.zotune.model;
 
 import dev.zotune.io.Checkpoint;
-import dev.zotune.io.EasyBertCheckpoint;
-import dev.zotune.io.MiniLmCheckpoint;
-import dev.zotune.io.HfHub;
+import dev.zotune.io.builtin.EasyBertCheckpoint;
+import dev.zotune.io.builtin.MiniLmCheckpoint;
+import dev.zotune.io.hub.HfHub;
 import dev.zotune.io.SafetensorsCheckpoint;
 import dev.zotune.io.TextTokenizer;
 import dev.zotune.io.ZotuneException;

@@ -1,6 +1,6 @@
 package dev.zotune.task;
 
-import dev.zotune.io.HfHub;
+import dev.zotune.io.hub.HfHub;
 import dev.zotune.io.ZotuneException;
 
 import java.io.IOException;

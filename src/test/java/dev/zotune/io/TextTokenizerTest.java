@@ -1,5 +1,7 @@
 package dev.zotune.io;
 
+import dev.zotune.io.builtin.MiniLmCheckpoint;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;

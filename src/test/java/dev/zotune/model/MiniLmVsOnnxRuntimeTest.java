@@ -3,7 +3,7 @@ package dev.zotune.model;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
-import dev.zotune.io.MiniLmCheckpoint;
+import dev.zotune.io.builtin.MiniLmCheckpoint;
 import dev.zotune.io.TextTokenizer;
 import dev.zotune.tensor.Memory;
 import org.junit.jupiter.api.Test;

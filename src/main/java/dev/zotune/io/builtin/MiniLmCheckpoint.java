@@ -1,4 +1,6 @@
-package dev.zotune.io;
+package dev.zotune.io.builtin;
+
+import dev.zotune.io.Checkpoint;
 
 import ai.onnx.proto.OnnxMl;
 import com.fasterxml.jackson.databind.JsonNode;

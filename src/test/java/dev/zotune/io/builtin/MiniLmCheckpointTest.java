@@ -1,4 +1,6 @@
-package dev.zotune.io;
+package dev.zotune.io.builtin;
+
+import dev.zotune.io.Checkpoint;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

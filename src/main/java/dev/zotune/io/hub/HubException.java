@@ -1,4 +1,4 @@
-package dev.zotune.io;
+package dev.zotune.io.hub;
 
 import java.io.IOException;
 

@@ -1,4 +1,4 @@
-package dev.zotune.io;
+package dev.zotune.io.hub;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;

@@ -1,4 +1,4 @@
-package dev.zotune.io;
+package dev.zotune.io.builtin;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -1,4 +1,4 @@
-package dev.zotune.io;
+package dev.zotune.io.builtin;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,4 +1,4 @@
-package dev.zotune.io;
+package dev.zotune.io.hub;
 
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;

@@ -1,4 +1,4 @@
-package dev.zotune.io;
+package dev.zotune.io.builtin;
 
 import com.sun.net.httpserver.HttpServer;
 import org.junit.jupiter.api.AfterEach;

@@ -1,4 +1,4 @@
-package dev.zotune.io;
+package dev.zotune.io.builtin;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,4 +1,4 @@
-package dev.zotune.io;
+package dev.zotune.io.builtin;
 
 import dev.zotune.tensor.DType;
 import dev.zotune.tensor.Tensor;
