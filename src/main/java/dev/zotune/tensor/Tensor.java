@@ -8,7 +8,8 @@ import java.util.Arrays;
 /**
  * A shaped, typed view on bytes: a memory-mapped checkpoint region or a heap array.
  * Weights are read only through {@link #readFloats}, which widens bf16/fp16 to fp32: this is
- * the one place where stored values become compute values.
+ * the one place where stored values become compute values, and so where a {@link ReadHook}
+ * (the zeroth-order perturbation θ + ε·z) applies without ever writing the stored bytes.
  */
 public final class Tensor {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -20,6 +21,13 @@ public final class Tensor {
     private final DType dtype;
     private final long[] shape;
     private final MemorySegment data;
+    private volatile ReadHook hook;
+
+    /** Adjusts values as they are read: dst[off..off+len) hold elements [from, from+len) in fp32. */
+    @FunctionalInterface
+    public interface ReadHook {
+        void apply(long from, float[] dst, int off, int len);
+    }
 
     public Tensor(DType dtype, long[] shape, MemorySegment data) {
         long n = numel(shape);
@@ -50,7 +58,13 @@ public final class Tensor {
     public long byteSize() { return data.byteSize(); }
     public MemorySegment segment() { return data; }
 
-    /** Reads {@code len} elements starting at flat index {@code from} as fp32 into {@code dst[off..]}. */
+    /** Installs (or, with null, removes) the hook every later read goes through. */
+    public void setReadHook(ReadHook h) { hook = h; }
+
+    /**
+     * Reads {@code len} elements starting at flat index {@code from} as fp32 into {@code dst[off..]},
+     * then applies the read hook, if any.
+     */
     public void readFloats(long from, float[] dst, int off, int len) {
         long end = from + len;
         if (from < 0 || end > numel() || off < 0 || off + len > dst.length)
@@ -69,6 +83,8 @@ public final class Tensor {
             }
             default -> throw new IllegalStateException("not a float tensor: " + dtype);
         }
+        ReadHook h = hook;
+        if (h != null) h.apply(from, dst, off, len);
     }
 
     /** All elements as a new fp32 array (for small tensors: biases, norms, fixtures). */
