@@ -22,11 +22,17 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Blocking (after Goto/BLIS). W is read, over all of K, through {@link Tensor#readFloats} (the one
  * read path of weights: nothing is kept between calls) into panels of NR = 2 vectors of columns,
- * contiguous over k. Per block of at most MC rows of x, the rows are copied into KC-step slices of
- * MR-row strips, and an MR×NR register tile runs over every (K slice, panel, strip). The weight
- * micro-panel (KC×NR, 24 KiB) stays in L1 across the strips, the x slice (MC×KC) in L2 across the
- * panels, and the block's outputs (MC × columns) in L2 across the K slices, each chain continued where
- * the previous slice stored it; finished panels go to y.
+ * contiguous over k; a block of up to 12 MiB of them (all of W for the transformer's projections) is
+ * packed once per call and stays in L3. Per block of at most MC rows of x, the rows are copied once into
+ * KC-step slices of MR-row strips, interleaved by k (the MR values of a step are adjacent, so a tile
+ * reads one sequential stream), and serve every panel of the weight block: an MR×NR register tile runs
+ * over every (OUT_COLS columns, K slice, panel, strip). The weight micro-panel (KC×NR, 16 KiB, half of
+ * L1) stays in L1 across the strips, the x slice (MC×KC) in L2 across the panels, and the MC × OUT_COLS
+ * outputs in L2 across the K slices, each chain continued where the previous slice stored it; finished
+ * panels go to y. Packing x once per row block rather than once per 512 columns cut its packing from
+ * about 5 ms to 1.5 ms of a 2048×768×3072 call on 1 thread (~125 ms); on a quiet Zen 3 the fastest runs
+ * reach 75-80% of the FMA peak on 1 and 2 threads, the remaining loss being the tile in place (below),
+ * writing y (~5 ms of that call, to DRAM) and packing W (~2.5 ms).
  *
  * <p>Threads. With many rows, the threads pack each block of weight columns together, then take blocks
  * of rows from a shared counter; with few rows (decoding), they take chunks of columns, packing their
@@ -34,25 +40,30 @@ import jdk.incubator.vector.VectorSpecies;
  * machine); it cannot change results, since every output is computed whole by one thread.
  *
  * <p>The tile is 4 rows × 2 vectors. C2 issues all loads of a k step before its FMAs, so a tile needs
- * accumulators + 2 weight vectors + MR broadcasts registers: 4×2 takes 14 of the 16 AVX2 registers and
- * runs near peak in isolation, whereas 6×2 spills an accumulator and runs at about half of it. Its 8
- * independent chains just cover FMA latency × pipes (4 cycles × 2).
+ * accumulators + NR/L weight vectors + MR broadcasts registers: 4×2 takes 14 of the 16 AVX2 registers and
+ * runs at about 93% of peak in isolation (L1-resident operands), whereas 5×2 and 4×3 spill and run at
+ * 33-40%; 3×3 (9 chains, 15 registers) runs at about 87%. Its 8 independent chains just cover FMA
+ * latency × pipes (4 cycles × 2), so any stall of an operand shows: in place it runs at about 85% of
+ * peak.
  */
 public final class Gemm {
     private static final VectorSpecies<Float> F = Vectors.F;
     private static final int L = F.length();
     static final int MR = 4;
     static final int NR = 2 * L;
-    /** k steps per tile call: a KC×NR weight micro-panel is 24 KiB, which with an x slice fits L1. */
-    static final int KC = 6144 / NR;
+    /** k steps per tile call: a KC×NR weight micro-panel is 16 KiB, half of L1, leaving room for the x stream. */
+    static final int KC = 4096 / NR;
     /**
      * Rows of x per block. The weight block is re-read (from L3) once per x block, so this sets the weight
-     * traffic; each weight micro-panel serves MC/MR strips. 128 measured best on Zen 3 (32 rows ran at
-     * 65% of peak for K = 3072, 128 at 80%).
+     * traffic; each weight micro-panel serves MC/MR strips. 128 measured best on Zen 3 (64 and 192 ran
+     * 5-15% slower on 2 threads).
      */
     static final int MC = 128;
-    /** Output floats per block, kept (with the x slice) in L2 across K slices: at most OUT_BLOCK / MC columns. */
-    private static final int OUT_BLOCK = 1 << 16;
+    /**
+     * Output columns per pass over a row block: the MC × OUT_COLS outputs (256 KiB) stay in L2, with an x
+     * slice, across the K slices. A multiple of every NR.
+     */
+    private static final int OUT_COLS = 512;
     /** Packed weight floats per block (12 MiB): at most W_BLOCK / K columns. */
     private static final int W_BLOCK = 3 << 20;
     /** Column blocks are multiples of this, the widest NR, so they start on panel boundaries. */
@@ -108,7 +119,7 @@ public final class Gemm {
 
     /** Weight columns packed at once for inner dimension k. */
     static int colBlock(int k) {
-        return Math.max(COL_ALIGN, Math.min(OUT_BLOCK / MC, W_BLOCK / k) / COL_ALIGN * COL_ALIGN);
+        return Math.max(COL_ALIGN, W_BLOCK / k / COL_ALIGN * COL_ALIGN);
     }
 
     private static int padded(int n, int multiple) { return (n + multiple - 1) / multiple * multiple; }
@@ -168,21 +179,25 @@ public final class Gemm {
 
     /**
      * Computes y[i0..i1, jc..jc+nc), i1 - i0 ≤ MC, from the weight panels packed at w[0 ..] for columns
-     * jc..jc+nc.
+     * jc..jc+nc. The rows are packed once, then serve every column of the weight block, OUT_COLS at a time.
      */
     private static void rows(Op op, Scratch s, float[] w, int i0, int i1, int jc, int nc) {
         int k = op.k, mc = i1 - i0, mp = padded(mc, MR), slices = (k + KC - 1) / KC;
         s.x = Scratch.ensure(s.x, mp * slices * KC);
-        s.out = Scratch.ensure(s.out, mp * padded(nc, NR));
+        s.out = Scratch.ensure(s.out, mp * padded(Math.min(nc, OUT_COLS), NR));
         packX(op.x, k, i0, mc, slices, s.x);
-        for (int t = 0; t < slices; t++) {
-            int pc = t * KC, kc = Math.min(KC, k - pc);
-            for (int jr = 0; jr < nc; jr += NR) {
-                for (int ir = 0; ir < mc; ir += MR)
-                    microKernel(kc, s.x, (ir * slices + t * MR) * KC, w, jr * k + pc * NR, s.out, jr * mp + ir * NR, t == 0);
-                // A finished panel goes to y at once, so its stores drain while the next one computes.
-                if (t == slices - 1)
-                    store(s.out, jr * mp, mc, op.y, op.n, i0, jc + jr, Math.min(NR, nc - jr), op.bias);
+        for (int jb = 0; jb < nc; jb += OUT_COLS) {
+            int nb = Math.min(OUT_COLS, nc - jb);
+            for (int t = 0; t < slices; t++) {
+                int pc = t * KC, kc = Math.min(KC, k - pc);
+                for (int jr = 0; jr < nb; jr += NR) {
+                    for (int ir = 0; ir < mc; ir += MR)
+                        microKernel(kc, s.x, (ir * slices + t * MR) * KC, w, (jb + jr) * k + pc * NR, s.out,
+                                jr * mp + ir * NR, t == 0);
+                    // A finished panel goes to y at once, so its stores drain while the next one computes.
+                    if (t == slices - 1)
+                        store(s.out, jr * mp, mc, op.y, op.n, i0, jc + jb + jr, Math.min(NR, nb - jr), op.bias);
+                }
             }
         }
     }
@@ -223,17 +238,17 @@ public final class Gemm {
     }
 
     /**
-     * Copies rows ic..ic+mc of x into strips of MR rows cut into KC-step slices: step p of row i of strip r
-     * lands at dst[((r·slices + p / KC)·MR + i)·KC + p % KC], so a tile reads its MR rows at fixed
-     * distances KC apart. Rows past mc in the last strip are zero.
+     * Copies rows ic..ic+mc of x into strips of MR rows cut into KC-step slices, interleaved by step: step p
+     * of row i of strip r lands at dst[(r·slices + p / KC)·MR·KC + (p % KC)·MR + i], so a tile reads its
+     * MR values of each step together. Rows past mc in the last strip are zero.
      */
     private static void packX(float[] x, int k, int ic, int mc, int slices, float[] dst) {
         for (int r = 0; r < mc; r += MR)
             for (int t = 0; t < slices; t++) {
                 int pc = t * KC, kc = Math.min(KC, k - pc), d = (r * slices + t * MR) * KC;
-                for (int i = 0; i < MR; i++, d += KC) {
-                    if (r + i < mc) System.arraycopy(x, (ic + r + i) * k + pc, dst, d, kc);
-                    else Arrays.fill(dst, d, d + kc, 0f);
+                for (int i = 0; i < MR; i++) {
+                    if (r + i < mc) for (int p = 0, s = (ic + r + i) * k + pc; p < kc; p++) dst[d + p * MR + i] = x[s + p];
+                    else for (int p = 0; p < kc; p++) dst[d + p * MR + i] = 0f;
                 }
             }
     }
@@ -261,7 +276,7 @@ public final class Gemm {
 
     /**
      * c[co + r·NR + j] for r < MR, j < NR: continues (or, when first, starts from 0f) each output's fma
-     * chain over kc steps of the packed x slice a[ao + r·KC ..] and weight micro-panel b[bo ..].
+     * chain over kc steps of the packed x strip slice a[ao ..] and weight micro-panel b[bo ..].
      * Flat, with few live values, so that the 8 accumulators and all loop indices stay in registers.
      */
     private static void microKernel(int kc, float[] a, int ao, float[] b, int bo, float[] c, int co, boolean first) {
@@ -279,10 +294,10 @@ public final class Gemm {
         }
         // Indices are affine in p, so C2 hoists the bounds checks out of the loop.
         for (int p = 0; p < kc; p++) {
-            int ai = ao + p, bi = bo + p * NR;
+            int ai = ao + p * MR, bi = bo + p * NR;
             FloatVector b0 = FloatVector.fromArray(F, b, bi), b1 = FloatVector.fromArray(F, b, bi + L);
-            FloatVector x0 = FloatVector.broadcast(F, a[ai]), x1 = FloatVector.broadcast(F, a[ai + KC]);
-            FloatVector x2 = FloatVector.broadcast(F, a[ai + 2 * KC]), x3 = FloatVector.broadcast(F, a[ai + 3 * KC]);
+            FloatVector x0 = FloatVector.broadcast(F, a[ai]), x1 = FloatVector.broadcast(F, a[ai + 1]);
+            FloatVector x2 = FloatVector.broadcast(F, a[ai + 2]), x3 = FloatVector.broadcast(F, a[ai + 3]);
             r00 = x0.fma(b0, r00); r01 = x0.fma(b1, r01);
             r10 = x1.fma(b0, r10); r11 = x1.fma(b1, r11);
             r20 = x2.fma(b0, r20); r21 = x2.fma(b1, r21);

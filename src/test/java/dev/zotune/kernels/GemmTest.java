@@ -50,7 +50,7 @@ class GemmTest {
         check(Gemm.MC + 1, k, Gemm.colBlock(k) + 5, DType.BF16, true, true, 2);
         check(2 * Gemm.MC + 7, 700, 70, DType.F16, false, false, 3);
         check(9, Gemm.KC, 37, DType.F32, true, false, 4);
-        // K so large that the weight block, not the output block, limits the columns.
+        // K so large that a weight block holds few columns.
         check(5, 7000, Gemm.colBlock(7000) + 12, DType.F32, false, true, 5);
     }
 
