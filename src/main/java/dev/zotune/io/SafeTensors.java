@@ -41,11 +41,30 @@ public final class SafeTensors {
     /** A mapped file: its tensors stay valid until the arena is closed. */
     public record Mapped(Path file, Map<String, Tensor> tensors, Map<String, String> metadata) {}
 
-    /** Maps {@code file} into {@code arena} and returns its tensors, in header order. */
+    /** Maps {@code file} read-only into {@code arena} and returns its tensors, in header order. */
     public static Mapped map(Path file, Arena arena) {
+        return map(file, arena, false);
+    }
+
+    /**
+     * Maps {@code file} into {@code arena}, or with {@code writable} reads it into memory allocated
+     * there (a checkpoint's files may be read-only, and Java maps privately only writable files): the
+     * one copy an optimizer that updates weights in place needs.
+     */
+    public static Mapped map(Path file, Arena arena, boolean writable) {
         MemorySegment all;
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            all = ch.size() == 0 ? MemorySegment.NULL.reinterpret(0) : ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
+            long size = ch.size();
+            if (size == 0) all = MemorySegment.NULL.reinterpret(0);
+            else if (!writable) all = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
+            else {
+                all = arena.allocate(size, 8);
+                for (long pos = 0; pos < size; ) {
+                    int n = ch.read(all.asSlice(pos, Math.min(size - pos, 1 << 30)).asByteBuffer(), pos);
+                    if (n < 0) throw new IOException("file shrank while reading");
+                    pos += n;
+                }
+            }
         } catch (IOException e) {
             throw new ZotuneException(file + ": cannot read: " + e.getMessage(), e);
         }

@@ -29,12 +29,17 @@ public final class SafetensorsCheckpoint implements Checkpoint {
     private final long bytes;
 
     public SafetensorsCheckpoint(Path dir) {
+        this(dir, false);
+    }
+
+    /** With {@code writable}, tensors live in memory that optimizers may update (see {@link SafeTensors#map}). */
+    public SafetensorsCheckpoint(Path dir, boolean writable) {
         this.dir = dir;
         this.config = readJson(dir.resolve("config.json"));
         Path single = dir.resolve("model.safetensors"), index = dir.resolve("model.safetensors.index.json");
         try {
             if (Files.exists(single)) {
-                tensors.putAll(SafeTensors.map(single, arena).tensors());
+                tensors.putAll(SafeTensors.map(single, arena, writable).tensors());
             } else if (Files.exists(index)) {
                 JsonNode map = readJson(index).path("weight_map");
                 if (!map.isObject()) throw new ZotuneException(index + ": no weight_map object");
@@ -44,7 +49,7 @@ public final class SafetensorsCheckpoint implements Checkpoint {
                     Path f = dir.resolve(shard);
                     if (!f.normalize().startsWith(dir.normalize()) || !Files.exists(f))
                         throw new ZotuneException(index + ": shard '" + shard + "' is missing");
-                    tensors.putAll(SafeTensors.map(f, arena).tensors());
+                    tensors.putAll(SafeTensors.map(f, arena, writable).tensors());
                 }
                 map.fields().forEachRemaining(e -> {
                     if (!tensors.containsKey(e.getKey()))
