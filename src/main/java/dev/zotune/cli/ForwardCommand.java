@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.Arrays;
 
 @Command(name = "forward", mixinStandardHelpOptions = true,
         description = "Runs a forward pass on inputs from a safetensors file (input_ids, attention_mask, "
@@ -57,9 +58,9 @@ final class ForwardCommand implements Callable<Integer> {
 
     private int[] ints(Map<String, Tensor> in, String name, Tensor like) {
         Tensor t = in.get(name);
-        if (!java.util.Arrays.equals(t.shape(), like.shape()))
-            throw new ZotuneException(inputs + ": " + name + " has shape " + java.util.Arrays.toString(t.shape())
-                    + ", expected " + java.util.Arrays.toString(like.shape()));
+        if (!Arrays.equals(t.shape(), like.shape()))
+            throw new ZotuneException(inputs + ": " + name + " has shape " + Arrays.toString(t.shape())
+                    + ", expected " + Arrays.toString(like.shape()));
         if (t.dtype().isFloat()) throw new ZotuneException(inputs + ": " + name + " must be an integer tensor, got " + t.dtype());
         return t.toInts();
     }

@@ -25,6 +25,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.Arrays;
 
 /**
  * The safetensors format: an 8-byte little-endian header length, a JSON header mapping names to
@@ -139,7 +140,7 @@ public final class SafeTensors {
     private static void checkOverlaps(String name, List<long[]> ranges, List<String> names) {
         Integer[] order = new Integer[ranges.size()];
         for (int i = 0; i < order.length; i++) order[i] = i;
-        java.util.Arrays.sort(order, (a, b) -> Long.compare(ranges.get(a)[0], ranges.get(b)[0]));
+        Arrays.sort(order, (a, b) -> Long.compare(ranges.get(a)[0], ranges.get(b)[0]));
         for (int i = 1; i < order.length; i++) {
             long[] prev = ranges.get(order[i - 1]), cur = ranges.get(order[i]);
             if (cur[0] < prev[1] && cur[1] > cur[0])
@@ -170,7 +171,7 @@ public final class SafeTensors {
         }
         int padded = (json.length + 7) & ~7;
         byte[] head = new byte[padded];
-        java.util.Arrays.fill(head, (byte) ' ');
+        Arrays.fill(head, (byte) ' ');
         System.arraycopy(json, 0, head, 0, json.length);
 
         Path dir = file.toAbsolutePath().getParent();

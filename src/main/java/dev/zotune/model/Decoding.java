@@ -14,7 +14,7 @@ final class Decoding {
         if (cache == null) return b.attentionMask();
         int T = b.seqLen();
         if (cache.length + T > cache.capacity)
-            throw new dev.zotune.io.ZotuneException("kv cache: " + (cache.length + T) + " positions exceed its capacity " + cache.capacity);
+            throw new ZotuneException("kv cache: " + (cache.length + T) + " positions exceed its capacity " + cache.capacity);
         for (int bi = 0; bi < b.batch(); bi++)
             System.arraycopy(b.attentionMask(), bi * T, cache.mask, bi * cache.capacity + cache.length, T);
         return cache.mask;

@@ -54,7 +54,7 @@ public final class LlamaModel extends TransformerModel {
         int nh = cfg.heads(), nkv = cfg.kvHeads(), hd = cfg.headDim(), kvd = nkv * hd;
         int past = cache == null ? 0 : cache.length, cap = cache == null ? T : cache.capacity;
         if (past + T > cfg.maxPositions())
-            throw new dev.zotune.io.ZotuneException("input: " + (past + T) + " positions exceed max_position_embeddings " + cfg.maxPositions());
+            throw new ZotuneException("input: " + (past + T) + " positions exceed max_position_embeddings " + cfg.maxPositions());
         int[] pos = new int[M];
         for (int r = 0; r < M; r++) pos[r] = past + r % T;
         int[] keyMask = Decoding.keyMask(b, cache);

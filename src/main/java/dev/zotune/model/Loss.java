@@ -35,7 +35,7 @@ public final class Loss {
             for (int t = 0; t + shift < seqLen; t++) {
                 int y = labels[b * seqLen + t + shift];
                 if (y == IGNORE) continue;
-                if (y < 0 || y >= vocab) throw new dev.zotune.io.ZotuneException("labels: " + y + " is outside the vocabulary [0, " + vocab + ")");
+                if (y < 0 || y >= vocab) throw new ZotuneException("labels: " + y + " is outside the vocabulary [0, " + vocab + ")");
                 sum -= logProb(logits, b * seqLen + t, vocab, y);
                 count++;
             }

@@ -6,6 +6,7 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
+import java.util.Arrays;
 
 /**
  * The perturbation direction z: i.i.d. standard normal values addressed by (seed, stream, index),
@@ -65,7 +66,7 @@ public final class GaussianNoise {
 
     /** dst[off + k] = z(seed, stream, from + k). */
     public static void fill(long seed, int stream, long from, float[] dst, int off, int len) {
-        java.util.Arrays.fill(dst, off, off + len, 0f);
+        Arrays.fill(dst, off, off + len, 0f);
         addScaled(seed, stream, from, 1f, dst, off, len);
     }
 
