@@ -2,8 +2,8 @@ package dev.zotune.model;
 
 import dev.zotune.io.Checkpoint;
 import dev.zotune.io.ZotuneException;
-import dev.zotune.kernels.Attention;
-import dev.zotune.kernels.Ops;
+import dev.zotune.autodiff.Graph;
+import dev.zotune.autodiff.Graph.Node;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -42,50 +42,48 @@ public final class BertModel extends TransformerModel {
     @Override public Head head() { return head; }
 
     @Override
-    public float[] forward(Batch b, KvCache cache) {
+    protected Node build(Graph g, Batch b, KvCache cache) {
         if (cache != null) throw new ZotuneException(cfg.modelType() + ": encoders have no incremental decoding");
         checkIds(b);
-        int B = b.batch(), T = b.seqLen(), M = B * T, H = cfg.hidden(), nh = cfg.heads(), hd = cfg.headDim();
+        int B = b.batch(), T = b.seqLen(), M = B * T, H = cfg.hidden();
         String e = prefix + "embeddings.";
-        float[] x = buf(M * H);
-        gather(tensor(e + "word_embeddings.weight"), b.inputIds(), x, H);
         int[] types = b.tokenTypeIds() == null ? new int[M] : b.tokenTypeIds();
         for (int t : types)
             if (t < 0 || t >= cfg.typeVocabSize())
                 throw new ZotuneException("token_type_ids: " + t + " is outside [0, " + cfg.typeVocabSize() + ")");
-        gatherAdd(tensor(e + "token_type_embeddings.weight"), types, x, H);
-        gatherAdd(tensor(e + "position_embeddings.weight"), positions(b), x, H);
-        layerNorm(x, x, M, e + "LayerNorm");
+        var shape = new Graph.AttentionShape(B, T, cfg.heads(), cfg.heads(), cfg.headDim(), b.attentionMask(), false, 0,
+                (float) (1.0 / Math.sqrt(cfg.headDim())));
+        float eps = (float) cfg.normEps();
+
+        Node x = g.embedding(e + "word_embeddings.weight", b.inputIds(), H, cfg.padTokenId());
+        x = residual(g, x, g.embedding(e + "token_type_embeddings.weight", types, H, -1));
+        x = residual(g, x, g.embedding(e + "position_embeddings.weight", positions(b), H, roberta ? cfg.padTokenId() : -1));
+        x = replace(g, x, g.layerNorm(x, e + "LayerNorm", eps));
 
         for (int l = 0; l < cfg.layers(); l++) {
             String p = prefix + "encoder.layer." + l + ".";
-            float[] q = linear(x, M, p + "attention.self.query");
-            float[] k = linear(x, M, p + "attention.self.key");
-            float[] v = linear(x, M, p + "attention.self.value");
-            float[] a = buf(M * H);
-            Attention.forward(q, k, v, B, T, 0, T, nh, nh, hd, b.attentionMask(), false, 0, (float) (1.0 / Math.sqrt(hd)), a);
-            float[] o = linear(a, M, p + "attention.output.dense");
-            Ops.add(x, o, M * H);
-            layerNorm(x, x, M, p + "attention.output.LayerNorm");
-            for (float[] f : new float[][] {q, k, v, a, o}) release(f);
+            Node q = linear(g, x, p + "attention.self.query");
+            Node k = linear(g, x, p + "attention.self.key"), v = linear(g, x, p + "attention.self.value");
+            Node a = g.attention(q, k, v, shape, null, 0, T);
+            for (Node n : new Node[] {q, k, v}) g.free(n);
+            x = residual(g, x, linear(g, a, p + "attention.output.dense"));
+            g.free(a);
+            x = replace(g, x, g.layerNorm(x, p + "attention.output.LayerNorm", eps));
 
-            float[] i = linear(x, M, p + "intermediate.dense");
-            activation(i, M * cfg.intermediate());
-            float[] f = linear(i, M, p + "output.dense");
-            Ops.add(x, f, M * H);
-            layerNorm(x, x, M, p + "output.LayerNorm");
-            release(i);
-            release(f);
+            Node i = g.activation(linear(g, x, p + "intermediate.dense"), activation());
+            x = residual(g, x, linear(g, i, p + "output.dense"));
+            g.free(i);
+            x = replace(g, x, g.layerNorm(x, p + "output.LayerNorm", eps));
         }
-        if (head == Head.ENCODER) return releaseAllBut(x);
+        if (head == Head.ENCODER) return x;
 
         String t = roberta ? "lm_head." : "cls.predictions.transform.";
-        float[] h = linear(x, M, t + "dense");
-        activation(h, M * H);
-        layerNorm(h, h, M, roberta ? "lm_head.layer_norm" : t + "LayerNorm");
+        Node h = g.activation(linear(g, x, t + "dense"), activation());
+        g.free(x);
+        h = replace(g, h, g.layerNorm(h, roberta ? "lm_head.layer_norm" : t + "LayerNorm", eps));
         String decoder = roberta ? "lm_head.decoder.weight" : "cls.predictions.decoder.weight";
         if (tensor(decoder) == null) decoder = e + "word_embeddings.weight";
-        return releaseAllBut(linear(h, M, ck.matrix(decoder), vec(roberta ? "lm_head.bias" : "cls.predictions.bias")));
+        return replace(g, h, g.linear(h, decoder, roberta ? "lm_head.bias" : "cls.predictions.bias"));
     }
 
     /** BERT: 0..T-1. RoBERTa: pad + cumsum(id != pad) on real tokens, pad on padding. */
@@ -106,16 +104,13 @@ public final class BertModel extends TransformerModel {
         return pos;
     }
 
-    private void activation(float[] a, int n) {
-        switch (cfg.activation()) {
-            case "gelu" -> Ops.gelu(a, n);
-            case "gelu_new", "gelu_pytorch_tanh" -> Ops.geluTanh(a, n);
-            case "relu" -> Ops.relu(a, n);
+    private Graph.Activation activation() {
+        return switch (cfg.activation()) {
+            case "gelu" -> Graph.Activation.GELU;
+            case "gelu_new", "gelu_pytorch_tanh" -> Graph.Activation.GELU_TANH;
+            case "relu" -> Graph.Activation.RELU;
             default -> throw new ZotuneException(cfg.modelType() + ": activation '" + cfg.activation() + "' is not supported for encoders");
-        }
+        };
     }
 
-    private void layerNorm(float[] x, float[] y, int rows, String name) {
-        Ops.layerNorm(x, y, rows, cfg.hidden(), vec(name + ".weight"), vec(name + ".bias"), cfg.normEps());
-    }
 }

@@ -21,11 +21,11 @@ final class Decoding {
     }
 
     /**
-     * Keys and values attention reads for layer {@code l}: the new rows themselves without a
-     * cache; with one, the new rows are copied into it and the cache arrays are returned.
+     * The cache arrays attention reads for layer {@code l}, after copying the new rows into them;
+     * null without a cache (attention then reads the new rows themselves).
      */
     static float[][] store(KvCache cache, int l, float[] k, float[] v, int B, int T, int kvd) {
-        if (cache == null) return new float[][] {k, v};
+        if (cache == null) return null;
         for (int bi = 0; bi < B; bi++) {
             int dst = (bi * cache.capacity + cache.length) * kvd;
             System.arraycopy(k, bi * T * kvd, cache.keys[l], dst, T * kvd);

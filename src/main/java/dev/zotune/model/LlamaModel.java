@@ -3,10 +3,10 @@ package dev.zotune.model;
 import dev.zotune.io.ZotuneException;
 
 import dev.zotune.io.Checkpoint;
-import dev.zotune.kernels.Attention;
+import dev.zotune.autodiff.Graph;
+import dev.zotune.autodiff.Graph.Node;
 import dev.zotune.kernels.Ops;
 import dev.zotune.tensor.Memory;
-import dev.zotune.tensor.WeightMatrix;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -48,47 +48,43 @@ public final class LlamaModel extends TransformerModel {
     }
 
     @Override
-    public float[] forward(Batch b, KvCache cache) {
+    protected Node build(Graph g, Batch b, KvCache cache) {
         checkIds(b);
         int B = b.batch(), T = b.seqLen(), M = B * T, H = cfg.hidden();
-        int nh = cfg.heads(), nkv = cfg.kvHeads(), hd = cfg.headDim(), kvd = nkv * hd;
+        int nh = cfg.heads(), nkv = cfg.kvHeads(), hd = cfg.headDim();
         int past = cache == null ? 0 : cache.length, cap = cache == null ? T : cache.capacity;
         if (past + T > cfg.maxPositions())
             throw new ZotuneException("input: " + (past + T) + " positions exceed max_position_embeddings " + cfg.maxPositions());
         int[] pos = new int[M];
         for (int r = 0; r < M; r++) pos[r] = past + r % T;
-        int[] keyMask = Decoding.keyMask(b, cache);
+        var shape = new Graph.AttentionShape(B, T, nh, nkv, hd, Decoding.keyMask(b, cache), true, cfg.slidingWindow(),
+                (float) (1.0 / Math.sqrt(hd)));
+        float eps = (float) cfg.normEps();
 
-        float[] x = buf(M * H);
-        gather(tensor("model.embed_tokens.weight"), b.inputIds(), x, H);
-        float[] h = buf(M * H);
+        Node x = g.embedding("model.embed_tokens.weight", b.inputIds(), H, cfg.padTokenId());
         for (int l = 0; l < cfg.layers(); l++) {
             String p = "model.layers." + l + ".";
-            Ops.rmsNorm(x, h, M, H, vec(p + "input_layernorm.weight"), cfg.normEps());
-            float[] q = linear(h, M, p + "self_attn.q_proj");
-            float[] k = linear(h, M, p + "self_attn.k_proj");
-            float[] v = linear(h, M, p + "self_attn.v_proj");
-            Ops.rope(q, M, nh * hd, nh, hd, pos, cos, sin);
-            Ops.rope(k, M, kvd, nkv, hd, pos, cos, sin);
-            float[] a = buf(M * nh * hd);
-            float[][] kv = Decoding.store(cache, l, k, v, B, T, kvd);
-            Attention.forward(q, kv[0], kv[1], B, T, past, cap, nh, nkv, hd, keyMask, true, cfg.slidingWindow(),
-                    (float) (1.0 / Math.sqrt(hd)), a);
-            float[] o = linear(a, M, p + "self_attn.o_proj");
-            Ops.add(x, o, M * H);
-            for (float[] f : new float[][] {q, k, v, a, o}) release(f);
+            Node h = g.rmsNorm(x, p + "input_layernorm", eps);
+            Node q = g.rope(linear(g, h, p + "self_attn.q_proj"), nh, hd, pos, cos, sin);
+            Node k = g.rope(linear(g, h, p + "self_attn.k_proj"), nkv, hd, pos, cos, sin);
+            Node v = linear(g, h, p + "self_attn.v_proj");
+            g.free(h);
+            Node a = g.attention(q, k, v, shape, Decoding.store(cache, l, k.value, v.value, B, T, nkv * hd), past, cap);
+            for (Node n : new Node[] {q, k, v}) g.free(n);
+            x = residual(g, x, linear(g, a, p + "self_attn.o_proj"));
+            g.free(a);
 
-            Ops.rmsNorm(x, h, M, H, vec(p + "post_attention_layernorm.weight"), cfg.normEps());
-            float[] g = linear(h, M, p + "mlp.gate_proj");
-            float[] u = linear(h, M, p + "mlp.up_proj");
-            Ops.siluMul(g, u, M * cfg.intermediate());
-            float[] d = linear(g, M, p + "mlp.down_proj");
-            Ops.add(x, d, M * H);
-            for (float[] f : new float[][] {g, u, d}) release(f);
+            h = g.rmsNorm(x, p + "post_attention_layernorm", eps);
+            Node gate = linear(g, h, p + "mlp.gate_proj"), up = linear(g, h, p + "mlp.up_proj");
+            g.free(h);
+            Node act = g.siluMul(gate, up);
+            g.free(up);
+            x = residual(g, x, linear(g, act, p + "mlp.down_proj"));
+            g.free(act);
         }
         if (cache != null) cache.length += T;
-        Ops.rmsNorm(x, h, M, H, vec("model.norm.weight"), cfg.normEps());
-        WeightMatrix lmHead = ck.matrix(cfg.tieWordEmbeddings() || tensor("lm_head.weight") == null ? "model.embed_tokens.weight" : "lm_head.weight");
-        return releaseAllBut(linear(h, M, lmHead, null));
+        x = replace(g, x, g.rmsNorm(x, "model.norm", eps));
+        String head = cfg.tieWordEmbeddings() || tensor("lm_head.weight") == null ? "model.embed_tokens.weight" : "lm_head.weight";
+        return replace(g, x, g.linear(x, head, null));
     }
 }

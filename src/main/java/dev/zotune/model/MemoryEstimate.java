@@ -1,9 +1,9 @@
 package dev.zotune.model;
 
 /**
- * Peak activation bytes of one forward pass, from the config alone. It mirrors the buffers each
- * model's forward holds at once (MemoryAccountingTest checks it equals the tracked peak): the
- * residual stream, plus the largest of the attention block, the MLP block and the output head.
+ * Peak activation bytes of one inference forward pass, from the config alone. It mirrors the
+ * buffers each model's forward holds at once (MemoryAccountingTest checks it equals the tracked
+ * peak): the widest moment of the attention block, the MLP block and the output head.
  */
 public final class MemoryEstimate {
     private MemoryEstimate() {}
@@ -11,29 +11,23 @@ public final class MemoryEstimate {
     public static long forwardActivations(ModelConfig c, int outputDim, int batch, int seqLen) {
         long m = (long) batch * seqLen, H = c.hidden(), I = c.intermediate();
         long q = (long) c.heads() * c.headDim(), kv = (long) c.kvHeads() * c.headDim();
-        long stream, attn, mlp, head;
-        switch (c.modelType()) {
-            case "llama", "mistral" -> {        // x, h | q k v a o | gate up down | logits
-                stream = 2 * H;
-                attn = 2 * q + 2 * kv + H;
-                mlp = 2 * I + H;
-                head = outputDim;
+        long widest = switch (c.modelType()) {
+            // x h q k v, then x q k v a | x h gate up | x, norm(x) | norm(x) logits
+            case "llama", "mistral" -> max(2 * H + q + 2 * kv, H + 2 * q + 2 * kv, 2 * H + 2 * I, 2 * H, H + outputDim);
+            case "opt" -> {
+                long E = c.wordEmbedProjDim();   // embeddings (E) and projected (H) | x q k v a | x ln fc1 | head
+                yield E != H ? max(E + H, 5 * H, 2 * H + I, E + outputDim) : max(5 * H, 2 * H + I, H + outputDim);
             }
-            case "opt" -> {                     // embeddings (+ projected x), h | q k v a o | fc1 fc2 | (project_out) logits
-                long E = c.wordEmbedProjDim();
-                stream = (E != H ? E + H : H) + H;
-                attn = 5 * H;
-                mlp = I + H;
-                head = (E != H ? E : 0) + outputDim;
-            }
-            default -> {                        // x | q k v a o | intermediate output | transform logits
-                stream = H;
-                attn = 5 * H;
-                mlp = I + H;
-                head = outputDim == H ? 0 : H + outputDim;
-            }
-        }
-        return 4 * m * (stream + Math.max(Math.max(attn, mlp), head));
+            // x q k v a | x intermediate output | transform, normed transform, logits
+            default -> max(5 * H, 2 * H + I, outputDim == H ? 0 : H + outputDim);
+        };
+        return 4 * m * widest;
+    }
+
+    private static long max(long... a) {
+        long m = a[0];
+        for (long v : a) m = Math.max(m, v);
+        return m;
     }
 
     public static String human(long bytes) {

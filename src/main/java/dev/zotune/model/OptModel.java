@@ -2,8 +2,8 @@ package dev.zotune.model;
 
 import dev.zotune.io.Checkpoint;
 import dev.zotune.io.ZotuneException;
-import dev.zotune.kernels.Attention;
-import dev.zotune.kernels.Ops;
+import dev.zotune.autodiff.Graph;
+import dev.zotune.autodiff.Graph.Node;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -43,53 +43,44 @@ public final class OptModel extends TransformerModel {
     }
 
     @Override
-    public float[] forward(Batch b, KvCache cache) {
+    protected Node build(Graph g, Batch b, KvCache cache) {
         checkIds(b);
-        int B = b.batch(), T = b.seqLen(), M = B * T, H = cfg.hidden(), E = cfg.wordEmbedProjDim();
-        int nh = cfg.heads(), hd = cfg.headDim();
+        int B = b.batch(), T = b.seqLen(), H = cfg.hidden(), E = cfg.wordEmbedProjDim(), nh = cfg.heads();
         int past = cache == null ? 0 : cache.length, cap = cache == null ? T : cache.capacity;
-        int[] keyMask = Decoding.keyMask(b, cache);
+        boolean pre = cfg.layerNormBefore();
+        var shape = new Graph.AttentionShape(B, T, nh, nh, cfg.headDim(), Decoding.keyMask(b, cache), true, 0, 1f);
+        float scale = (float) Math.pow(cfg.headDim(), -0.5);
 
-        float[] x;
-        float[] e = buf(M * E);
-        gather(tensor(D + "embed_tokens.weight"), b.inputIds(), e, E);
-        x = project ? linear(e, M, D + "project_in") : e;
-        gatherAdd(tensor(D + "embed_positions.weight"), positions(b, cache), x, H);
-
-        float[] h = buf(M * H);
-        float scale = (float) Math.pow(hd, -0.5);
+        Node x = g.embedding(D + "embed_tokens.weight", b.inputIds(), E, cfg.padTokenId());
+        if (project) x = replace(g, x, linear(g, x, D + "project_in"));
+        Node pos = g.embedding(D + "embed_positions.weight", positions(b, cache), H, -1);
+        x = g.add(x, pos);
+        g.free(pos);
         for (int l = 0; l < cfg.layers(); l++) {
             String p = D + "layers." + l + ".";
             // attention block: pre-LN normalises its input, post-LN its output
-            float[] in = x;
-            if (cfg.layerNormBefore()) { layerNorm(x, h, M, p + "self_attn_layer_norm"); in = h; }
-            float[] q = linear(in, M, p + "self_attn.q_proj");
-            for (int i = 0; i < M * H; i++) q[i] *= scale;
-            float[] k = linear(in, M, p + "self_attn.k_proj");
-            float[] v = linear(in, M, p + "self_attn.v_proj");
-            float[] a = buf(M * H);
-            float[][] kv = Decoding.store(cache, l, k, v, B, T, H);
-            Attention.forward(q, kv[0], kv[1], B, T, past, cap, nh, nh, hd, keyMask, true, 0, 1f, a);
-            float[] o = linear(a, M, p + "self_attn.out_proj");
-            Ops.add(x, o, M * H);
-            if (!cfg.layerNormBefore()) layerNorm(x, x, M, p + "self_attn_layer_norm");
-            for (float[] f : new float[][] {q, k, v, a, o}) release(f);
+            Node in = pre ? g.layerNorm(x, p + "self_attn_layer_norm", LN_EPS) : x;
+            Node q = g.scale(linear(g, in, p + "self_attn.q_proj"), scale);
+            Node k = linear(g, in, p + "self_attn.k_proj"), v = linear(g, in, p + "self_attn.v_proj");
+            if (pre) g.free(in);
+            Node a = g.attention(q, k, v, shape, Decoding.store(cache, l, k.value, v.value, B, T, H), past, cap);
+            for (Node n : new Node[] {q, k, v}) g.free(n);
+            x = residual(g, x, linear(g, a, p + "self_attn.out_proj"));
+            g.free(a);
+            if (!pre) x = replace(g, x, g.layerNorm(x, p + "self_attn_layer_norm", LN_EPS));
 
-            in = x;
-            if (cfg.layerNormBefore()) { layerNorm(x, h, M, p + "final_layer_norm"); in = h; }
-            float[] f1 = linear(in, M, p + "fc1");
-            Ops.relu(f1, M * cfg.intermediate());
-            float[] f2 = linear(f1, M, p + "fc2");
-            Ops.add(x, f2, M * H);
-            if (!cfg.layerNormBefore()) layerNorm(x, x, M, p + "final_layer_norm");
-            release(f1);
-            release(f2);
+            in = pre ? g.layerNorm(x, p + "final_layer_norm", LN_EPS) : x;
+            Node f1 = g.activation(linear(g, in, p + "fc1"), Graph.Activation.RELU);
+            if (pre) g.free(in);
+            x = residual(g, x, linear(g, f1, p + "fc2"));
+            g.free(f1);
+            if (!pre) x = replace(g, x, g.layerNorm(x, p + "final_layer_norm", LN_EPS));
         }
         if (cache != null) cache.length += T;
-        if (finalNorm) { layerNorm(x, h, M, D + "final_layer_norm"); x = h; }
-        if (project) x = linear(x, M, D + "project_out");
+        if (finalNorm) x = replace(g, x, g.layerNorm(x, D + "final_layer_norm", LN_EPS));
+        if (project) x = replace(g, x, linear(g, x, D + "project_out"));
         String head = tensor("lm_head.weight") != null ? "lm_head.weight" : D + "embed_tokens.weight";
-        return releaseAllBut(linear(x, M, ck.matrix(head), null));
+        return replace(g, x, g.linear(x, head, null));
     }
 
     /** HF's OPT positions: (cumsum(mask) · mask − 1) + 2, continuing the cache's count. */
@@ -110,7 +101,4 @@ public final class OptModel extends TransformerModel {
         return pos;
     }
 
-    private void layerNorm(float[] x, float[] y, int rows, String name) {
-        Ops.layerNorm(x, y, rows, cfg.hidden(), vec(name + ".weight"), vec(name + ".bias"), LN_EPS);
-    }
 }
