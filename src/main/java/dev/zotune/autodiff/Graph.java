@@ -8,6 +8,7 @@ import dev.zotune.tensor.Tensor;
 import dev.zotune.tensor.WeightMatrix;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -368,6 +369,38 @@ public final class Graph implements AutoCloseable {
         return y;
     }
 
+    /**
+     * Mean of each sequence's rows where {@code mask} is set: x [B·T, d] → [B, d]
+     * (sentence-transformers' mean pooling; a sequence with no real token pools to zeros).
+     */
+    public Node meanPool(Node x, int B, int T, int[] mask) {
+        int d = x.cols;
+        float[] w = new float[B];
+        for (int b = 0; b < B; b++) {
+            int n = 0;
+            for (int t = 0; t < T; t++) n += mask[b * T + t] != 0 ? 1 : 0;
+            w[b] = n == 0 ? 0 : 1f / n;
+        }
+        Node y = node(B, d, x.needsGrad);
+        pool(x.value, B, T, d, mask, w, y.value);
+        if (x.tangent != null) pool(x.tangent, B, T, d, mask, w, tangentOf(y));
+        if (y.needsGrad)
+            y.backward = () -> {
+                float[] dx = gradOf(x);
+                for (int r = 0; r < B * T; r++)
+                    if (mask[r] != 0) for (int i = 0; i < d; i++) dx[r * d + i] += w[r / T] * y.grad[(r / T) * d + i];
+            };
+        return y;
+    }
+
+    private static void pool(float[] x, int B, int T, int d, int[] mask, float[] w, float[] y) {
+        for (int b = 0; b < B; b++) {
+            for (int t = 0; t < T; t++)
+                if (mask[b * T + t] != 0) for (int i = 0; i < d; i++) y[b * d + i] += x[(b * T + t) * d + i];
+            for (int i = 0; i < d; i++) y[b * d + i] *= w[b];
+        }
+    }
+
     // ---- attention
 
     /** The attention call's shape, as {@link Attention#forward} takes it. */
@@ -375,16 +408,15 @@ public final class Graph implements AutoCloseable {
                                  boolean causal, int window, float scale) {}
 
     /**
-     * Scaled dot-product attention of q [B·T, heads·hd] over k, v [B·T, kvHeads·hd]. {@code past}
-     * keys/values (an inference KV cache: arrays [B·cap, kvd] whose first {@code past} rows per
-     * sequence are filled) are INFER-only; null otherwise.
+     * Scaled dot-product attention of q [B·T, heads·hd] over k, v [B·T, kvHeads·hd]. {@code cache}
+     * (INFER only) holds the keys/values of {@code past} earlier positions: arrays [B·cap, kvd]
+     * into which this call's rows were already stored; null otherwise.
      */
     public Node attention(Node q, Node k, Node v, AttentionShape s, float[][] cache, int past, int cap) {
         Node y = node(q.rows, q.cols, q.needsGrad || k.needsGrad || v.needsGrad);
-        float[] kk = cache == null ? k.value : cache[0], vv = cache == null ? v.value : cache[1];
         int T = s.seqLen();
-        if (cache == null) cap = T;
-        Attention.forward(q.value, kk, vv, s.batch(), T, past, cap, s.heads(), s.kvHeads(), s.headDim(), s.keyMask(),
+        Attention.forward(q.value, cache == null ? k.value : cache[0], cache == null ? v.value : cache[1], s.batch(), T,
+                cache == null ? 0 : past, cache == null ? T : cap, s.heads(), s.kvHeads(), s.headDim(), s.keyMask(),
                 s.causal(), s.window(), s.scale(), y.value);
         if (q.tangent != null || k.tangent != null || v.tangent != null)
             Attention.jvp(q.value, k.value, v.value, q.tangent, k.tangent, v.tangent, s.batch(), T, 0, T, s.heads(),
@@ -392,6 +424,123 @@ public final class Graph implements AutoCloseable {
         if (y.needsGrad)
             y.backward = () -> Attention.backward(q.value, k.value, v.value, s.batch(), T, 0, T, s.heads(), s.kvHeads(),
                     s.headDim(), s.keyMask(), s.causal(), s.window(), s.scale(), y.grad, gradOf(q), gradOf(k), gradOf(v));
+        return y;
+    }
+
+    /**
+     * Attention with trainable prefix keys and values (prefix tuning): weights {@code prefixK},
+     * {@code prefixV} [P, kvHeads·hd] are put before every sequence's own keys and values and are
+     * always visible (query position i = P + t, so causal masking never hides them).
+     */
+    public Node prefixAttention(Node q, Node k, Node v, AttentionShape s, String prefixK, String prefixV) {
+        int B = s.batch(), T = s.seqLen(), kvd = k.cols;
+        int P = (int) weight(prefixK).dim(0), L = P + T;
+        int[] mask = new int[B * L];
+        for (int b = 0; b < B; b++) {
+            Arrays.fill(mask, b * L, b * L + P, 1);
+            System.arraycopy(s.keyMask(), b * T, mask, b * L + P, T);
+        }
+        float[] kc = withPrefix(weight(prefixK), k.value, B, T, P, kvd), vc = withPrefix(weight(prefixV), v.value, B, T, P, kvd);
+        boolean trainK = grads.containsKey(prefixK), trainV = grads.containsKey(prefixV);
+        Node y = node(q.rows, q.cols, q.needsGrad || k.needsGrad || v.needsGrad || trainK || trainV);
+        Attention.forward(q.value, kc, vc, B, T, P, L, s.heads(), s.kvHeads(), s.headDim(), mask, s.causal(), s.window(), s.scale(), y.value);
+        Tensor tpk = tangents.get(prefixK), tpv = tangents.get(prefixV);
+        if (q.tangent != null || k.tangent != null || v.tangent != null || tpk != null || tpv != null) {
+            float[] tk = tangentWithPrefix(tpk, k.tangent, B, T, P, kvd), tv = tangentWithPrefix(tpv, v.tangent, B, T, P, kvd);
+            Attention.jvp(q.value, kc, vc, q.tangent, tk, tv, B, T, P, L, s.heads(), s.kvHeads(), s.headDim(), mask,
+                    s.causal(), s.window(), s.scale(), tangentOf(y));
+            give(tk);
+            give(tv);
+        }
+        if (y.needsGrad)
+            y.backward = () -> {
+                float[] dk = alloc(B * L * kvd), dv = alloc(B * L * kvd);
+                Attention.backward(q.value, kc, vc, B, T, P, L, s.heads(), s.kvHeads(), s.headDim(), mask, s.causal(),
+                        s.window(), s.scale(), y.grad, gradOf(q), dk, dv);
+                splitPrefix(dk, gradOf(k), trainK ? grads.get(prefixK) : null, B, T, P, kvd);
+                splitPrefix(dv, gradOf(v), trainV ? grads.get(prefixV) : null, B, T, P, kvd);
+                give(dk);
+                give(dv);
+            };
+        return y;
+    }
+
+    /** [B·(P+T), kvd]: the prefix rows, then the sequence's own, for every sequence. */
+    private float[] withPrefix(Tensor prefix, float[] rows, int B, int T, int P, int kvd) {
+        float[] out = alloc(B * (P + T) * kvd);
+        for (int b = 0; b < B; b++) {
+            prefix.readFloats(0, out, b * (P + T) * kvd, P * kvd);
+            System.arraycopy(rows, b * T * kvd, out, (b * (P + T) + P) * kvd, T * kvd);
+        }
+        return out;
+    }
+
+    private float[] tangentWithPrefix(Tensor prefix, float[] rows, int B, int T, int P, int kvd) {
+        if (prefix == null && rows == null) return null;
+        float[] out = alloc(B * (P + T) * kvd);
+        for (int b = 0; b < B; b++) {
+            if (prefix != null) prefix.readFloats(0, out, b * (P + T) * kvd, P * kvd);
+            if (rows != null) System.arraycopy(rows, b * T * kvd, out, (b * (P + T) + P) * kvd, T * kvd);
+        }
+        return out;
+    }
+
+    /** Splits the gradient of [prefix; rows] per sequence: rows into {@code dRows}, the prefix summed over sequences into {@code dPrefix}. */
+    private static void splitPrefix(float[] d, float[] dRows, float[] dPrefix, int B, int T, int P, int kvd) {
+        for (int b = 0; b < B; b++) {
+            int base = b * (P + T) * kvd;
+            if (dPrefix != null) for (int i = 0; i < P * kvd; i++) dPrefix[i] += d[base + i];
+            if (dRows != null) for (int i = 0; i < T * kvd; i++) dRows[b * T * kvd + i] += d[base + P * kvd + i];
+        }
+    }
+
+    // ---- prompt tuning
+
+    /** x with rows 0..P−1 of every sequence replaced by the weight {@code table} [P, d] (virtual tokens). */
+    public Node spliceRows(Node x, String table, int B, int T) {
+        Tensor t = weight(table);
+        int P = (int) t.dim(0), d = x.cols;
+        float[] g = grads.get(table);
+        Node y = x;
+        if (!inPlace()) {
+            y = node(x.rows, d, x.needsGrad || g != null);
+            System.arraycopy(x.value, 0, y.value, 0, x.size());
+        }
+        for (int b = 0; b < B; b++) t.readFloats(0, y.value, b * T * d, P * d);
+        Tensor tt = tangents.get(table);
+        if (tt != null || y.tangent != null) {
+            float[] ty = tangentOf(y);
+            for (int b = 0; b < B; b++) {
+                if (tt != null) tt.readFloats(0, ty, b * T * d, P * d);
+                else Arrays.fill(ty, b * T * d, (b * T + P) * d, 0f);
+            }
+        }
+        Node out = y;
+        if (out.needsGrad)
+            out.backward = () -> {
+                for (int b = 0; b < B; b++)
+                    for (int i = 0; i < T * d; i++) {
+                        float gi = out.grad[b * T * d + i];
+                        if (i < P * d) { if (g != null) g[i] += gi; }
+                        else if (x.needsGrad) gradOf(x)[b * T * d + i] += gi;
+                    }
+            };
+        return y;
+    }
+
+    /** x without rows 0..P−1 of every sequence: [B·T, d] → [B·(T−P), d]. */
+    public Node dropRows(Node x, int B, int T, int P) {
+        int d = x.cols, kept = (T - P) * d;
+        Node y = node(B * (T - P), d, x.needsGrad);
+        for (int b = 0; b < B; b++) System.arraycopy(x.value, (b * T + P) * d, y.value, b * kept, kept);
+        if (x.tangent != null)
+            for (int b = 0; b < B; b++) System.arraycopy(x.tangent, (b * T + P) * d, tangentOf(y), b * kept, kept);
+        if (y.needsGrad)
+            y.backward = () -> {
+                float[] dx = gradOf(x);
+                for (int b = 0; b < B; b++)
+                    for (int i = 0; i < kept; i++) dx[(b * T + P) * d + i] += y.grad[b * kept + i];
+            };
         return y;
     }
 }

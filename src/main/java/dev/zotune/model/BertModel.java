@@ -39,7 +39,22 @@ public final class BertModel extends TransformerModel {
         requireTensors(names);
     }
 
-    @Override public Head head() { return head; }
+    @Override public String embeddingTable() { return prefix + "embeddings.word_embeddings.weight"; }
+
+    /** The MLM head's transform and output bias (and an untied decoder); none for a bare encoder. */
+    @Override
+    public List<String> headWeights() {
+        if (head != Head.MASKED_LM) throw new ZotuneException(cfg.modelType() + ": a bare encoder has no head to tune; give it a classifier");
+        String t = roberta ? "lm_head." : "cls.predictions.transform.";
+        String norm = roberta ? "lm_head.layer_norm." : t + "LayerNorm.";
+        String decoder = roberta ? "lm_head.decoder.weight" : "cls.predictions.decoder.weight";
+        List<String> names = new ArrayList<>(List.of(t + "dense.weight", t + "dense.bias", norm + "weight", norm + "bias",
+                roberta ? "lm_head.bias" : "cls.predictions.bias"));
+        if (ck.tensor(decoder) != null) names.add(decoder);
+        return names;
+    }
+
+    @Override public Head head() { return head == Head.ENCODER && hasClassifier() ? Head.CLASSIFIER : head; }
 
     @Override
     protected Node build(Graph g, Batch b, KvCache cache) {
@@ -55,7 +70,7 @@ public final class BertModel extends TransformerModel {
                 (float) (1.0 / Math.sqrt(cfg.headDim())));
         float eps = (float) cfg.normEps();
 
-        Node x = g.embedding(e + "word_embeddings.weight", b.inputIds(), H, cfg.padTokenId());
+        Node x = embedTokens(g, b, null, H);
         x = residual(g, x, g.embedding(e + "token_type_embeddings.weight", types, H, -1));
         x = residual(g, x, g.embedding(e + "position_embeddings.weight", positions(b), H, roberta ? cfg.padTokenId() : -1));
         x = replace(g, x, g.layerNorm(x, e + "LayerNorm", eps));
@@ -64,7 +79,7 @@ public final class BertModel extends TransformerModel {
             String p = prefix + "encoder.layer." + l + ".";
             Node q = linear(g, x, p + "attention.self.query");
             Node k = linear(g, x, p + "attention.self.key"), v = linear(g, x, p + "attention.self.value");
-            Node a = g.attention(q, k, v, shape, null, 0, T);
+            Node a = attend(g, l, q, k, v, shape, null, 0);
             for (Node n : new Node[] {q, k, v}) g.free(n);
             x = residual(g, x, linear(g, a, p + "attention.output.dense"));
             g.free(a);
@@ -74,6 +89,11 @@ public final class BertModel extends TransformerModel {
             x = residual(g, x, linear(g, i, p + "output.dense"));
             g.free(i);
             x = replace(g, x, g.layerNorm(x, p + "output.LayerNorm", eps));
+        }
+        if (hasClassifier()) {
+            Node pooled = g.meanPool(x, B, T, b.attentionMask());
+            g.free(x);
+            return replace(g, pooled, linear(g, pooled, CLASSIFIER));
         }
         if (head == Head.ENCODER) return x;
 

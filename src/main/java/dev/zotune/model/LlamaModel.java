@@ -40,6 +40,14 @@ public final class LlamaModel extends TransformerModel {
         super.close();
     }
 
+    @Override public String embeddingTable() { return "model.embed_tokens.weight"; }
+
+    @Override public List<String> headWeights() { return List.of(lmHead()); }
+
+    private String lmHead() {
+        return cfg.tieWordEmbeddings() || tensor("lm_head.weight") == null ? "model.embed_tokens.weight" : "lm_head.weight";
+    }
+
     @Override public Head head() { return Head.CAUSAL_LM; }
 
     @Override
@@ -52,7 +60,7 @@ public final class LlamaModel extends TransformerModel {
         checkIds(b);
         int B = b.batch(), T = b.seqLen(), M = B * T, H = cfg.hidden();
         int nh = cfg.heads(), nkv = cfg.kvHeads(), hd = cfg.headDim();
-        int past = cache == null ? 0 : cache.length, cap = cache == null ? T : cache.capacity;
+        int past = cache == null ? 0 : cache.length;
         if (past + T > cfg.maxPositions())
             throw new ZotuneException("input: " + (past + T) + " positions exceed max_position_embeddings " + cfg.maxPositions());
         int[] pos = new int[M];
@@ -61,7 +69,7 @@ public final class LlamaModel extends TransformerModel {
                 (float) (1.0 / Math.sqrt(hd)));
         float eps = (float) cfg.normEps();
 
-        Node x = g.embedding("model.embed_tokens.weight", b.inputIds(), H, cfg.padTokenId());
+        Node x = embedTokens(g, b, cache, H);
         for (int l = 0; l < cfg.layers(); l++) {
             String p = "model.layers." + l + ".";
             Node h = g.rmsNorm(x, p + "input_layernorm", eps);
@@ -69,7 +77,7 @@ public final class LlamaModel extends TransformerModel {
             Node k = g.rope(linear(g, h, p + "self_attn.k_proj"), nkv, hd, pos, cos, sin);
             Node v = linear(g, h, p + "self_attn.v_proj");
             g.free(h);
-            Node a = g.attention(q, k, v, shape, Decoding.store(cache, l, k.value, v.value, B, T, nkv * hd), past, cap);
+            Node a = attend(g, l, q, k, v, shape, cache, past);
             for (Node n : new Node[] {q, k, v}) g.free(n);
             x = residual(g, x, linear(g, a, p + "self_attn.o_proj"));
             g.free(a);
@@ -84,7 +92,6 @@ public final class LlamaModel extends TransformerModel {
         }
         if (cache != null) cache.length += T;
         x = replace(g, x, g.rmsNorm(x, "model.norm", eps));
-        String head = cfg.tieWordEmbeddings() || tensor("lm_head.weight") == null ? "model.embed_tokens.weight" : "lm_head.weight";
-        return replace(g, x, g.linear(x, head, null));
+        return replace(g, x, g.linear(x, lmHead(), null));
     }
 }

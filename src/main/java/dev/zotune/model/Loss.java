@@ -3,6 +3,7 @@ package dev.zotune.model;
 import dev.zotune.io.ZotuneException;
 
 import dev.zotune.kernels.Ops;
+import dev.zotune.train.LossHead;
 
 /**
  * HF's language-model losses over logits [batch·seqLen, vocab]: mean cross-entropy over labels
@@ -26,6 +27,33 @@ public final class Loss {
     /** log p(token | row) from the logits row {@code row}. */
     public static double logProb(float[] logits, int row, int vocab, int token) {
         return logits[row * vocab + token] - Ops.logSumExp(logits, row * vocab, vocab);
+    }
+
+    /**
+     * HF's LM loss as a {@link LossHead}: mean cross-entropy over labels != −100 (shifted by one
+     * when {@code causal}), with dL/dlogits = (softmax − onehot(label)) / count on counted rows.
+     */
+    public static LossHead lm(int batch, int seqLen, int vocab, int[] labels, boolean causal) {
+        int shift = causal ? 1 : 0;
+        return (logits, dOut) -> {
+            double loss = meanCe(logits, batch, seqLen, vocab, labels, shift);
+            if (dOut == null) return loss;
+            int count = 0;
+            for (int b = 0; b < batch; b++)
+                for (int t = 0; t + shift < seqLen; t++) if (labels[b * seqLen + t + shift] != IGNORE) count++;
+            for (int b = 0; b < batch; b++)
+                for (int t = 0; t + shift < seqLen; t++) {
+                    int y = labels[b * seqLen + t + shift];
+                    if (y != IGNORE) softmaxGrad(logits, (b * seqLen + t) * vocab, vocab, y, 1.0 / count, dOut);
+                }
+            return loss;
+        };
+    }
+
+    /** dOut[off..off+n) += w·(softmax(logits[off..off+n)) − onehot(y)). */
+    public static void softmaxGrad(float[] logits, int off, int n, int y, double w, float[] dOut) {
+        float lse = Ops.logSumExp(logits, off, n);
+        for (int j = 0; j < n; j++) dOut[off + j] += (float) (w * (Math.exp(logits[off + j] - lse) - (j == y ? 1 : 0)));
     }
 
     private static double meanCe(float[] logits, int batch, int seqLen, int vocab, int[] labels, int shift) {

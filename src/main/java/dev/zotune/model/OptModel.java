@@ -35,6 +35,12 @@ public final class OptModel extends TransformerModel {
         requireTensors(names);
     }
 
+    @Override public String embeddingTable() { return D + "embed_tokens.weight"; }
+
+    @Override public List<String> headWeights() { return List.of(lmHead()); }
+
+    private String lmHead() { return tensor("lm_head.weight") != null ? "lm_head.weight" : D + "embed_tokens.weight"; }
+
     @Override public Head head() { return Head.CAUSAL_LM; }
 
     @Override
@@ -46,12 +52,12 @@ public final class OptModel extends TransformerModel {
     protected Node build(Graph g, Batch b, KvCache cache) {
         checkIds(b);
         int B = b.batch(), T = b.seqLen(), H = cfg.hidden(), E = cfg.wordEmbedProjDim(), nh = cfg.heads();
-        int past = cache == null ? 0 : cache.length, cap = cache == null ? T : cache.capacity;
+        int past = cache == null ? 0 : cache.length;
         boolean pre = cfg.layerNormBefore();
         var shape = new Graph.AttentionShape(B, T, nh, nh, cfg.headDim(), Decoding.keyMask(b, cache), true, 0, 1f);
         float scale = (float) Math.pow(cfg.headDim(), -0.5);
 
-        Node x = g.embedding(D + "embed_tokens.weight", b.inputIds(), E, cfg.padTokenId());
+        Node x = embedTokens(g, b, cache, E);
         if (project) x = replace(g, x, linear(g, x, D + "project_in"));
         Node pos = g.embedding(D + "embed_positions.weight", positions(b, cache), H, -1);
         x = g.add(x, pos);
@@ -63,7 +69,7 @@ public final class OptModel extends TransformerModel {
             Node q = g.scale(linear(g, in, p + "self_attn.q_proj"), scale);
             Node k = linear(g, in, p + "self_attn.k_proj"), v = linear(g, in, p + "self_attn.v_proj");
             if (pre) g.free(in);
-            Node a = g.attention(q, k, v, shape, Decoding.store(cache, l, k.value, v.value, B, T, H), past, cap);
+            Node a = attend(g, l, q, k, v, shape, cache, past);
             for (Node n : new Node[] {q, k, v}) g.free(n);
             x = residual(g, x, linear(g, a, p + "self_attn.out_proj"));
             g.free(a);
@@ -79,8 +85,7 @@ public final class OptModel extends TransformerModel {
         if (cache != null) cache.length += T;
         if (finalNorm) x = replace(g, x, g.layerNorm(x, D + "final_layer_norm", LN_EPS));
         if (project) x = replace(g, x, linear(g, x, D + "project_out"));
-        String head = tensor("lm_head.weight") != null ? "lm_head.weight" : D + "embed_tokens.weight";
-        return replace(g, x, g.linear(x, head, null));
+        return replace(g, x, g.linear(x, lmHead(), null));
     }
 
     /** HF's OPT positions: (cumsum(mask) · mask − 1) + 2, continuing the cache's count. */

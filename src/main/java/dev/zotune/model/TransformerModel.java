@@ -10,7 +10,10 @@ import dev.zotune.tensor.Memory;
 import dev.zotune.tensor.Tensor;
 import dev.zotune.tensor.WeightMatrix;
 import dev.zotune.train.LossHead;
+import dev.zotune.zo.GaussianNoise;
 
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -23,12 +26,22 @@ import java.util.Map;
  * runs it for inference, for gradients (reverse mode) or for a JVP (forward mode).
  */
 public abstract class TransformerModel implements Weights, AutoCloseable {
-    public enum Head { CAUSAL_LM, MASKED_LM, ENCODER }
+    public enum Head { CAUSAL_LM, MASKED_LM, ENCODER, CLASSIFIER }
+
+    /** Names of the classification head a bare encoder gets (as HF's *ForSequenceClassification names it). */
+    public static final String CLASSIFIER = "classifier";
+    /** The virtual token embeddings of prompt tuning [P, embedding width]. */
+    public static final String PROMPT = "prompt.embeddings";
+
+    /** The prefix keys (prefix tuning) of layer l [P, kv width]. */
+    public static String prefixKeys(int layer) { return "prefix." + layer + ".keys"; }
+    public static String prefixValues(int layer) { return "prefix." + layer + ".values"; }
 
     protected final ModelConfig cfg;
     protected final Checkpoint ck;
     private final Map<String, Tensor> adapters = new LinkedHashMap<>();
     private float loraScale;
+    private List<float[][]> kvCapture;
 
     protected TransformerModel(ModelConfig cfg, Checkpoint ck) {
         this.cfg = cfg;
@@ -39,8 +52,30 @@ public abstract class TransformerModel implements Weights, AutoCloseable {
     public Checkpoint checkpoint() { return ck; }
     public abstract Head head();
 
-    /** Width of the output rows: the vocabulary for LM heads, the hidden size for a bare encoder. */
-    public int outputDim() { return head() == Head.ENCODER ? cfg.hidden() : cfg.vocabSize(); }
+    /** Width of the output rows: the vocabulary for LM heads, the hidden size for a bare encoder, the classes of a classifier. */
+    public int outputDim() {
+        return switch (head()) {
+            case ENCODER -> cfg.hidden();
+            case CLASSIFIER -> (int) adapters.get(CLASSIFIER + ".weight").dim(0);
+            default -> cfg.vocabSize();
+        };
+    }
+
+    /**
+     * Gives a bare encoder a classification head: mean pooling of the last hidden states over
+     * real tokens, then a linear layer to {@code numClasses} scores; weights normal(0, 0.02) from
+     * {@code seed} (HF's initializer_range), bias zero. Forward then returns one row per sequence.
+     */
+    public void addClassifier(int numClasses, long seed) {
+        if (head() != Head.ENCODER) throw new ZotuneException(cfg.modelType() + ": only a bare encoder takes a classification head");
+        float[] w = Memory.floats(Memory.Category.TRAINABLE, numClasses * cfg.hidden());
+        GaussianNoise.fill(seed, 0, 0, w, 0, w.length);
+        for (int i = 0; i < w.length; i++) w[i] *= 0.02f;
+        addAdapter(CLASSIFIER + ".weight", Tensor.of(w, numClasses, cfg.hidden()));
+        addAdapter(CLASSIFIER + ".bias", Tensor.of(Memory.floats(Memory.Category.TRAINABLE, numClasses), numClasses));
+    }
+
+    protected boolean hasClassifier() { return adapters.containsKey(CLASSIFIER + ".weight"); }
 
     /** A cache for incremental decoding of up to {@code capacity} positions (decoders only). */
     public KvCache newCache(int batch, int capacity) {
@@ -128,6 +163,64 @@ public abstract class TransformerModel implements Weights, AutoCloseable {
     /** The forward pass, written once against a graph: returns the output rows. */
     protected abstract Node build(Graph g, Batch batch, KvCache cache);
 
+    /** The token embedding table's name (prompt tuning reads random rows of it). */
+    public abstract String embeddingTable();
+
+    /** The output head's own weights (head tuning), without a decoder tied to the token embeddings unless it is all there is. */
+    public abstract List<String> headWeights();
+
+    /** {@link #build}, with prompt tuning's virtual tokens prepended (and their output rows dropped). */
+    private Node run(Graph g, Batch b, KvCache cache) {
+        if (!prompting(cache)) return build(g, b, cache);
+        int P = promptTokens(), B = b.batch(), T = b.seqLen() + P;
+        int filler = cfg.padTokenId() == 0 ? 1 : 0;   // any real id: its embedding is replaced
+        int[] ids = new int[B * T], mask = new int[B * T], types = b.tokenTypeIds() == null ? null : new int[B * T];
+        for (int r = 0; r < B; r++) {
+            Arrays.fill(ids, r * T, r * T + P, filler);
+            Arrays.fill(mask, r * T, r * T + P, 1);
+            System.arraycopy(b.inputIds(), r * b.seqLen(), ids, r * T + P, b.seqLen());
+            System.arraycopy(b.attentionMask(), r * b.seqLen(), mask, r * T + P, b.seqLen());
+            if (types != null) System.arraycopy(b.tokenTypeIds(), r * b.seqLen(), types, r * T + P, b.seqLen());
+        }
+        Node out = build(g, new Batch(B, T, ids, mask, types), cache);
+        return head() == Head.CLASSIFIER ? out : replace(g, out, g.dropRows(out, B, T, P));
+    }
+
+    private int promptTokens() {
+        Tensor t = adapters.get(PROMPT);
+        return t == null ? 0 : (int) t.dim(0);
+    }
+
+    /** Whether this call prepends virtual tokens: prompt tuning, and not a continuation of a cache. */
+    private boolean prompting(KvCache cache) { return promptTokens() > 0 && (cache == null || cache.length == 0); }
+
+    /** The token embeddings of a batch, with prompt tuning's virtual tokens spliced in. */
+    protected Node embedTokens(Graph g, Batch b, KvCache cache, int dim) {
+        Node x = g.embedding(embeddingTable(), b.inputIds(), dim, cfg.padTokenId());
+        return prompting(cache) ? g.spliceRows(x, PROMPT, b.batch(), b.seqLen()) : x;
+    }
+
+    /** Attention of layer l, over prefix tuning's keys and values when the model has them. */
+    protected Node attend(Graph g, int l, Node q, Node k, Node v, Graph.AttentionShape s, KvCache cache, int past) {
+        if (kvCapture != null) kvCapture.add(new float[][] {k.value.clone(), v.value.clone()});
+        if (!adapters.containsKey(prefixKeys(l)))
+            return g.attention(q, k, v, s, Decoding.store(cache, l, k.value, v.value, s.batch(), s.seqLen(), k.cols), past,
+                    cache == null ? s.seqLen() : cache.capacity);
+        if (cache != null) throw new ZotuneException("prefix tuning: decoding with a KV cache is not supported; decode without one");
+        return g.prefixAttention(q, k, v, s, prefixKeys(l), prefixValues(l));
+    }
+
+    /** Every layer's keys and values [T, kv width] of one unpadded sequence (prefix tuning's initialisation). */
+    List<float[][]> keysAndValues(int[] ids) {
+        kvCapture = new ArrayList<>();
+        try {
+            Memory.release(Memory.Category.ACTIVATIONS, forward(Batch.of(ids)));
+            return kvCapture;
+        } finally {
+            kvCapture = null;
+        }
+    }
+
     /**
      * Output rows [batch·seqLen, outputDim]: logits, or last hidden states for a bare encoder.
      * The caller owns the returned buffer (tracked as ACTIVATIONS; give it back with
@@ -135,7 +228,7 @@ public abstract class TransformerModel implements Weights, AutoCloseable {
      */
     public float[] forward(Batch batch, KvCache cache) {
         try (Graph g = Graph.infer(this)) {
-            return g.output(build(g, batch, cache));
+            return g.output(run(g, batch, cache));
         }
     }
 
@@ -146,7 +239,7 @@ public abstract class TransformerModel implements Weights, AutoCloseable {
         Map<String, float[]> byName = new HashMap<>();
         for (int i = 0; i < params.size(); i++) byName.put(params.get(i).name(), grads.get(i));
         try (Graph g = Graph.grad(this, byName)) {
-            Node out = build(g, batch, null);
+            Node out = run(g, batch, null);
             float[] dOut = Memory.floats(Memory.Category.ACTIVATIONS, out.size());
             try {
                 double loss = head.loss(out.value, dOut);
@@ -163,7 +256,7 @@ public abstract class TransformerModel implements Weights, AutoCloseable {
         Map<String, Tensor> byName = new HashMap<>();
         for (int i = 0; i < params.size(); i++) byName.put(params.get(i).name(), tangents.get(i));
         try (Graph g = Graph.jvp(this, byName)) {
-            Node out = build(g, batch, null);
+            Node out = run(g, batch, null);
             float[] dOut = Memory.floats(Memory.Category.ACTIVATIONS, out.size());
             try {
                 double loss = head.loss(out.value, dOut);
@@ -174,6 +267,11 @@ public abstract class TransformerModel implements Weights, AutoCloseable {
         }
     }
 
+    /** Releases the adapters' TRAINABLE bytes (every adapter is counted there by whoever made it) and the checkpoint. */
     @Override
-    public void close() { ck.close(); }
+    public void close() {
+        for (Tensor t : adapters.values()) Memory.add(Memory.Category.TRAINABLE, -t.byteSize());
+        adapters.clear();
+        ck.close();
+    }
 }
