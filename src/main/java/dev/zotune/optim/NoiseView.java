@@ -6,7 +6,8 @@ import dev.zotune.zo.GaussianNoise;
 
 /**
  * A tensor that reads as z(seed, stream, ·) and stores nothing: Forward-Grad's tangent v. It views
- * the parameter's own bytes (a Tensor needs some) and its read hook overwrites every value read.
+ * the parameter's own bytes (a Tensor needs some) and its read hook overwrites every value read,
+ * so it must be read through {@link Tensor#readFloats} only, never through its segment.
  */
 final class NoiseView {
     private NoiseView() {}

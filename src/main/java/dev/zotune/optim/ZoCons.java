@@ -1,5 +1,6 @@
 package dev.zotune.optim;
 
+import dev.zotune.io.ZotuneException;
 import dev.zotune.tensor.Tensor;
 
 import java.util.List;
@@ -35,6 +36,8 @@ final class ZoCons extends ZoOptimizer {
 
     @Override
     void apply(StepRecord r) {
+        if (r.choice() < 0 || r.choice() > 2)
+            throw new ZotuneException(name() + ": the record of step " + r.step() + " has choice " + r.choice() + ", not 0, 1 or 2");
         if (r.choice() != 0) move(direction(r), r.choice(), r.lr()).write(update);
     }
 

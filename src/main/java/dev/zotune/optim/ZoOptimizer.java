@@ -1,5 +1,6 @@
 package dev.zotune.optim;
 
+import dev.zotune.io.ZotuneException;
 import dev.zotune.tensor.Tensor;
 
 import java.util.List;
@@ -50,7 +51,11 @@ abstract class ZoOptimizer implements Optimizer {
     public boolean replayable() { return true; }
 
     @Override
-    public void replay(StepRecord r) { apply(r); }
+    public void replay(StepRecord r) {
+        if (r.projectedGradients().length == 0)
+            throw new ZotuneException(name + ": the record of step " + r.step() + " has no projected gradient to replay");
+        apply(r);
+    }
 
     @Override
     public Map<String, Tensor> state() { return Map.of(); }

@@ -1,6 +1,8 @@
 package dev.zotune.optim;
 
+import dev.zotune.io.ZotuneException;
 import dev.zotune.tensor.Tensor;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -13,6 +15,7 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Base weights + step records rebuild a run bit for bit, optimizer state included, without a forward. */
@@ -35,6 +38,17 @@ class ReplayTest {
             for (String k : a.keySet()) assertArrayEquals(a.get(k).segment().toArray(ValueLayout.JAVA_BYTE),
                     b.get(k).segment().toArray(ValueLayout.JAVA_BYTE), k);
             assertFalse(Arrays.deepEquals(LeastSquares.values(run.params), LeastSquares.values(LeastSquares.small(21).params)), "the run moved");
+        }
+    }
+
+    @Test
+    void recordsWithoutAnEstimateAreRefused() {
+        LeastSquares f = LeastSquares.small(22);
+        try (Optimizer zo = Optimizers.create("zo-sgd", f.params, OptimizerConfig.defaults());
+             Optimizer cons = Optimizers.create("zo-sgd-cons", f.params, OptimizerConfig.defaults())) {
+            assertThrows(ZotuneException.class, () -> zo.replay(new StepRecord(3, 1, 0.1, 0.5, new double[0], 1, -1)));
+            assertThrows(ZotuneException.class, () -> cons.replay(new StepRecord(3, 1, 0.1, 0.5, new double[] {1}, 5, -1)));
+            ZoUpdateTest.assertBits(LeastSquares.values(LeastSquares.small(22).params), LeastSquares.values(f.params));
         }
     }
 }
