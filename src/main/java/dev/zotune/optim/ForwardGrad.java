@@ -12,16 +12,12 @@ import java.util.List;
  * projected gradients and L of query 0 as the loss; q forwards. No state.
  */
 final class ForwardGrad extends ZoSgd {
-    private final List<Param> params;
-
-    ForwardGrad(List<Param> params, OptimizerConfig c) {
-        super("forward-grad", params, c);
-        this.params = List.copyOf(params);
-    }
+    ForwardGrad(List<Param> params, OptimizerConfig c) { super("forward-grad", params, c); }
 
     @Override
     StepRecord measure(Objective f, long step, long seed, double lr) {
         int q = config.q();
+        List<Param> params = update.params();
         double[] jvp = new double[q];
         double loss = Double.NaN;
         for (int i = 0; i < q; i++) {

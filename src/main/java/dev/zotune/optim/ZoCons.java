@@ -13,12 +13,7 @@ import java.util.List;
  * 3 (two-sided; 5 at q = 1), or plus 2 (one-sided, whose estimate already has L(θ)). No state.
  */
 final class ZoCons extends ZoOptimizer {
-    private final List<Param> params;
-
-    ZoCons(List<Param> params, OptimizerConfig c) {
-        super("zo-sgd-cons", params, c);
-        this.params = List.copyOf(params);
-    }
+    ZoCons(List<Param> params, OptimizerConfig c) { super("zo-sgd-cons", params, c); }
 
     @Override
     StepRecord measure(Objective f, long step, long seed, double lr) {
@@ -46,6 +41,7 @@ final class ZoCons extends ZoOptimizer {
     }
 
     private double lossAt(Objective f, SgdMove m) {
+        List<Param> params = update.params();
         try {
             for (int p = 0; p < params.size(); p++) params.get(p).tensor().setReadHook(m.hook(p, params.get(p).decay()));
             return f.loss();
