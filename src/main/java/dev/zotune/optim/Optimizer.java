@@ -6,9 +6,10 @@ import java.util.Map;
 
 /**
  * An optimizer over a fixed list of trainable parameters (given at construction). The
- * parameters are read through the objective and written only by the update.
+ * parameters are read through the objective and written only by the update. Closing it releases
+ * its tracked buffers (state, gradients).
  */
-public interface Optimizer {
+public interface Optimizer extends AutoCloseable {
     String name();
 
     /** One step on {@code f} at learning rate {@code lr}; {@code seed} draws every random direction of the step. */
@@ -22,4 +23,8 @@ public interface Optimizer {
 
     /** The optimizer's state tensors by name (momentum, Adam moments), for checkpoints and resume. */
     Map<String, Tensor> state();
+
+    /** Releases the optimizer's Memory-tracked buffers; the optimizer is unusable afterwards. */
+    @Override
+    default void close() {}
 }
