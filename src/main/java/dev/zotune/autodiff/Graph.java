@@ -117,7 +117,6 @@ public final class Graph implements AutoCloseable {
 
     private Tensor weight(String name) { return weights.tensor(name); }
 
-    private boolean trainable(String name) { return grads.containsKey(name) || tangents.containsKey(name); }
 
     /** A small weight (bias, norm) as fp32, or null when the model has none of that name. */
     private float[] vector(String name) {

@@ -5,6 +5,8 @@ import dev.zotune.io.ZotuneException;
 import dev.zotune.model.Batch;
 import dev.zotune.model.Loss;
 import dev.zotune.model.TransformerModel;
+import dev.zotune.optim.Param;
+import dev.zotune.train.LossHead;
 import dev.zotune.tensor.Tensor;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -12,14 +14,17 @@ import picocli.CommandLine.Option;
 
 import java.lang.foreign.Arena;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.Arrays;
 
 @Command(name = "forward", mixinStandardHelpOptions = true,
         description = "Runs a forward pass on inputs from a safetensors file (input_ids, attention_mask, "
-                + "token_type_ids, labels) and writes logits (fp32 [B,T,V]) and, with labels, loss.")
+                + "token_type_ids, labels) and writes logits (fp32 [B,T,V]) and, with labels, loss; "
+                + "with --grad also grad.<name> of every weight (reverse mode), with --tangent the jvp (forward mode).")
 final class ForwardCommand implements Callable<Integer> {
     @Mixin CommonOptions common;
     @Mixin ModelOption model;
@@ -29,6 +34,13 @@ final class ForwardCommand implements Callable<Integer> {
 
     @Option(names = "--out", required = true, description = "Safetensors file to write (atomically).")
     Path out;
+
+    @Option(names = "--grad", description = "Also write grad.<name>, d loss / d weight, for every weight (needs labels).")
+    boolean grad;
+
+    @Option(names = "--tangent", paramLabel = "T.safetensors",
+            description = "Also write jvp, the derivative of the loss along this direction: one tensor per weight, named <name> or tangent.<name> (absent = zero).")
+    Path tangent;
 
     @Override
     public Integer call() throws Exception {
@@ -49,6 +61,32 @@ final class ForwardCommand implements Callable<Integer> {
                         : Loss.maskedLm(logits, B, T, m.outputDim(), labels);
                 outputs.put("loss", Tensor.of(new float[] {(float) loss}));
                 System.err.printf("loss %.6f%n", loss);
+            }
+            if ((grad || tangent != null) && (labels == null || m.head() == TransformerModel.Head.ENCODER))
+                throw new ZotuneException(inputs + ": --grad and --tangent need labels and a model with an LM head");
+            LossHead head = labels == null ? null : Loss.lm(B, T, m.outputDim(), labels, m.head() == TransformerModel.Head.CAUSAL_LM);
+            List<Param> params = new ArrayList<>();
+            for (String n : m.checkpoint().names()) params.add(new Param(n, m.tensor(n), true));
+            if (grad) {
+                List<float[]> grads = new ArrayList<>();
+                for (Param p : params) grads.add(new float[Math.toIntExact(p.tensor().numel())]);
+                m.lossAndGradient(batch, head, params, grads);
+                for (int i = 0; i < params.size(); i++)
+                    outputs.put("grad." + params.get(i).name(), Tensor.of(grads.get(i), params.get(i).tensor().shape()));
+            }
+            if (tangent != null) {
+                Map<String, Tensor> t = SafeTensors.map(tangent, arena).tensors();
+                List<Tensor> tangents = new ArrayList<>();
+                for (Param p : params) {
+                    Tensor d = t.getOrDefault("tangent." + p.name(), t.get(p.name()));
+                    if (d != null && !Arrays.equals(d.shape(), p.tensor().shape()))
+                        throw new ZotuneException(tangent + ": " + p.name() + " has shape " + Arrays.toString(d.shape())
+                                + ", the weight " + Arrays.toString(p.tensor().shape()));
+                    tangents.add(d);
+                }
+                double jvp = m.lossAndJvp(batch, head, params, tangents)[1];
+                outputs.put("jvp", Tensor.of(new float[] {(float) jvp}));
+                System.err.printf("jvp %.6f%n", jvp);
             }
             SafeTensors.write(out, outputs);
             System.err.println("wrote " + String.join(", ", outputs.keySet()) + " to " + out);

@@ -5,6 +5,7 @@ import dev.zotune.io.builtin.EasyBertCheckpoint;
 import dev.zotune.io.builtin.MiniLmCheckpoint;
 import dev.zotune.io.hub.HfHub;
 import dev.zotune.io.SafetensorsCheckpoint;
+import dev.zotune.io.WritableCheckpoint;
 import dev.zotune.io.TextTokenizer;
 import dev.zotune.io.ZotuneException;
 import dev.zotune.tensor.DType;
@@ -23,12 +24,20 @@ public final class Models {
     public static final String MINILM = "minilm", BERT_BASE_UNCASED = "bert-base-uncased";
 
     /** A built-in model, a local HF model folder, or a Hub id such as facebook/opt-125m. */
-    public static TransformerModel load(String spec) {
+    public static TransformerModel load(String spec) { return of(checkpoint(spec)); }
+
+    /**
+     * The same with every weight copied once into writable fp32 memory, as full fine-tuning
+     * needs (other schemes train adapters and read the weights where {@link #load} maps them).
+     */
+    public static TransformerModel loadWritable(String spec) { return of(new WritableCheckpoint(checkpoint(spec))); }
+
+    private static Checkpoint checkpoint(String spec) {
         try {
             return switch (spec) {
-                case MINILM -> of(MiniLmCheckpoint.load());
-                case BERT_BASE_UNCASED -> of(EasyBertCheckpoint.open());
-                default -> of(new SafetensorsCheckpoint(folder(spec)));
+                case MINILM -> MiniLmCheckpoint.load();
+                case BERT_BASE_UNCASED -> EasyBertCheckpoint.open();
+                default -> new SafetensorsCheckpoint(folder(spec));
             };
         } catch (IOException e) {
             throw new ZotuneException(spec + ": " + e.getMessage(), e);
