@@ -97,9 +97,8 @@ public final class Trainer {
 
     /** Trains from the start, or with {@code resume} from the run folder's last flush; writes and returns the summary. */
     public Summary run(boolean resume) {
-        String fingerprint = Weights.fingerprint(params);
-        if (resume) restore(fingerprint);
-        else start(fingerprint);
+        if (resume) restore();
+        else start(Weights.fingerprint(params));
         Memory.resetPeaks();
         try (ProgressBar bar = progressBar ? bar() : null) {
             for (long step = state.step() + 1; step <= cfg.steps(); step++) {
@@ -199,27 +198,28 @@ public final class Trainer {
         flush(0);
     }
 
-    private void restore(String fingerprint) {
+    private void restore() {
         RunState s = dir.readJson(RunDir.CHECKPOINT, RunState.class);
-        if (!s.fingerprint().equals(fingerprint))
-            throw new ZotuneException(dir.path() + ": the base weights' fingerprint " + fingerprint + " differs from the run's " + s.fingerprint());
         if (s.trajectory() != optimizer.replayable())
             throw new ZotuneException(dir.path() + ": the checkpoint is " + (s.trajectory() ? "a trajectory" : "weights") + ", which " + optimizer.name() + " cannot resume");
         state = s;
         List<String> replayed = restoreWeights(dir, s.step(), optimizer, params);
         trajectory = s.trajectory() ? new ArrayList<>(replayed) : null;
         metrics = new ArrayList<>(dir.readLines(RunDir.METRICS).stream().filter(l -> stepOf(l) <= s.step()).toList());
-        log.println("resumed " + dir.path() + " at step " + s.step());
+        log.println("resumed " + dir.path() + " at step " + s.step() + (s.step() == cfg.steps() ? ": the run is complete" : ""));
     }
 
     /**
      * Brings base weights (and the optimizer's state) to those after step {@code step} of the run in
      * {@code dir}: a trajectory is replayed, checksums verified; weights are loaded from the flush
      * (step must be the flushed step) or from the best-on-dev file (step = the best step). Returns the
-     * trajectory lines replayed (none for weights).
+     * trajectory lines replayed (none for weights). The base must have the run's fingerprint.
      */
     public static List<String> restoreWeights(RunDir dir, long step, Optimizer optimizer, List<Param> params) {
         RunState s = dir.readJson(RunDir.CHECKPOINT, RunState.class);
+        String base = Weights.fingerprint(params);
+        if (!s.fingerprint().equals(base))
+            throw new ZotuneException(dir.path() + ": the base weights' fingerprint " + base + " differs from the run's " + s.fingerprint());
         if (step > s.step()) throw new ZotuneException(dir.path() + ": the checkpoint ends at step " + s.step() + ", before step " + step);
         if (s.trajectory())
             return Trajectory.replay(dir.readLines(RunDir.TRAJECTORY), step, optimizer, params, dir.file(RunDir.TRAJECTORY).toString());
