@@ -2,6 +2,8 @@ package dev.zotune.train;
 
 import dev.zotune.io.ZotuneException;
 
+import java.util.Arrays;
+
 /**
  * Prompt-based masked-LM classification (LM-BFF, MeZO's RoBERTa setting): a candidate's score is
  * the logit of its label word at its example's mask position; cross-entropy over the label words.
@@ -15,7 +17,7 @@ public final class LabelWordLoss extends CandidateLoss {
      * @param labelWords per example, its candidates' label word ids
      */
     public LabelWordLoss(int vocab, int[] maskRows, int[][] labelWords, int[] gold) {
-        super(java.util.Arrays.stream(labelWords).mapToInt(w -> w.length).toArray(), gold);
+        super(Arrays.stream(labelWords).mapToInt(w -> w.length).toArray(), gold);
         this.vocab = vocab;
         this.row = new int[candidates()];
         this.word = new int[candidates()];

@@ -5,6 +5,7 @@ import dev.zotune.io.ZotuneException;
 import dev.zotune.model.Batch;
 import dev.zotune.model.Models;
 import dev.zotune.model.TransformerModel;
+import dev.zotune.optim.Objective;
 import dev.zotune.optim.Optimizer;
 import dev.zotune.optim.Param;
 import dev.zotune.optim.StepRecord;
@@ -18,7 +19,8 @@ import java.util.Map;
 import java.util.TreeSet;
 
 /**
- * INTEGRATION POINT, to be deleted when branches optim and model land: the only calls this
+ * INTEGRATION POINT, to be deleted when branches optim and model land (zo.ZoSgd, used here, may
+ * go with them): the only calls this
  * package makes into them, each with the real call it stands for in its comment. Until then it
  * serves what the tests need, ZO-SGD (q = 1, two-sided, no weight decay) on full fine-tuning with
  * a constant learning rate, and fails with one line for the rest.
@@ -37,7 +39,7 @@ final class StandIns {
             @Override public String name() { return "zo-sgd"; }
 
             @Override
-            public StepRecord step(dev.zotune.optim.Objective f, long step, long seed, double lr) {
+            public StepRecord step(Objective f, long step, long seed, double lr) {
                 ZoSgd.Step s = ZoSgd.step(f::loss, tensors, seed, eps, (float) lr);
                 return new StepRecord(step, seed, lr, (s.lossPlus() + s.lossMinus()) / 2, new double[] {s.projectedGradient()}, 2, -1);
             }
@@ -54,7 +56,7 @@ final class StandIns {
         };
     }
 
-    /** Schedule.parse(c.schedule(), c.warmup(), c.steps()) applied to c.lr() at {@code step}. */
+    /** Schedule.parse(c.schedule(), c.warmup(), c.steps()).lr(c.lr(), step - 1): the trainer's steps count from 1, Schedule's from 0. */
     static double lr(TrainConfig c, long step) {
         if (!c.schedule().equals("constant") || c.warmup() != 0)
             throw new ZotuneException("schedule " + c.schedule() + " with warm-up " + c.warmup() + " arrives with branch optim; until then: constant");

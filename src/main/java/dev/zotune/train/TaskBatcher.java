@@ -11,6 +11,7 @@ import dev.zotune.task.MlmEncoder;
 import dev.zotune.task.Task;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -116,12 +117,12 @@ public final class TaskBatcher {
     private Batch pad(List<int[]> seqs, List<int[]> types, boolean left) {
         int B = seqs.size(), T = seqs.stream().mapToInt(s -> s.length).max().orElseThrow();
         int[] ids = new int[B * T], mask = new int[B * T], tt = types == null ? null : new int[B * T];
-        java.util.Arrays.fill(ids, pad);
+        Arrays.fill(ids, pad);
         for (int r = 0; r < B; r++) {
             int[] s = seqs.get(r);
             int at = r * T + (left ? T - s.length : 0);
             System.arraycopy(s, 0, ids, at, s.length);
-            java.util.Arrays.fill(mask, at, at + s.length, 1);
+            Arrays.fill(mask, at, at + s.length, 1);
             if (tt != null) System.arraycopy(types.get(r), 0, tt, at, s.length);
         }
         return new Batch(B, T, ids, mask, tt);

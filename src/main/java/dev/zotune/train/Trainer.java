@@ -19,6 +19,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -237,7 +238,7 @@ public final class Trainer {
     }
 
     private ProgressBar bar() {
-        return new ProgressBarBuilder().setTaskName("train").setInitialMax(cfg.steps()).startsFrom(state.step(), java.time.Duration.ZERO)
+        return new ProgressBarBuilder().setTaskName("train").setInitialMax(cfg.steps()).startsFrom(state.step(), Duration.ZERO)
                 .setStyle(ProgressBarStyle.ASCII).setUnit(" steps", 1).showSpeed().setUpdateIntervalMillis(500)
                 .setConsumer(new ConsoleProgressBarConsumer(System.err)).build();
     }
