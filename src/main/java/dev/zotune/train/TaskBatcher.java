@@ -45,6 +45,8 @@ public final class TaskBatcher {
         this.classification = kind == TransformerModel.Head.ENCODER ? new ClassificationEncoder(tokenizer, task, maxLength) : null;
         if (kind != TransformerModel.Head.CAUSAL_LM && mode == LossMode.OPTION_LM)
             throw new ZotuneException("the option LM loss is for causal LMs; " + model.config().modelType() + " is an encoder");
+        if (task.isGeneration() && mode == LossMode.CLASSIFICATION)
+            throw new ZotuneException("task " + task.id() + " has one candidate, the answer: train it with --loss option-lm");
         if (kind != TransformerModel.Head.CAUSAL_LM && task.isGeneration())
             throw new ZotuneException("task " + task.id() + " is generation, which needs a causal LM");
     }
