@@ -1,0 +1,83 @@
+package dev.zotune.train;
+
+import dev.zotune.io.TextTokenizer;
+import dev.zotune.io.ZotuneException;
+import dev.zotune.model.Models;
+import dev.zotune.model.TransformerModel;
+import dev.zotune.optim.Optimizer;
+import dev.zotune.optim.Param;
+import dev.zotune.task.Instance;
+import dev.zotune.task.Row;
+import dev.zotune.task.Task;
+import dev.zotune.task.TaskData;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Everything a run's options make: the model (with its classification head where it is a bare
+ * encoder), its tokenizer and trainable parameters, the task's sampled and templated examples,
+ * the batcher and the evaluator. train, eval and replay build the same session from the same
+ * options, so the base weights (and their fingerprint) are the same.
+ */
+public final class TrainingSession implements AutoCloseable {
+    public final TrainConfig cfg;
+    public final Task task;
+    public final TransformerModel model;
+    public final TextTokenizer tokenizer;
+    public final List<Param> params;
+    public final List<Instance> train, dev, test;
+    /** Where the data came from, for the run's log. */
+    public final String dataSource;
+    public final TaskBatcher batcher;
+    public final Evaluator evaluator;
+
+    private TrainingSession(TrainConfig cfg, Task task, TransformerModel model, TextTokenizer tokenizer, TaskData data) {
+        this.cfg = cfg;
+        this.task = task;
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.dataSource = data.source();
+        TaskData.Splits s = data.sample(cfg.seed(), cfg.numTrain(), cfg.numDev(), cfg.numTest());
+        boolean aligned = cfg.template().equals("aligned");
+        this.train = templated(s.train(), aligned);
+        this.dev = templated(s.dev(), aligned);
+        this.test = templated(s.test(), aligned);
+        if (train.isEmpty()) throw new ZotuneException("task " + task.id() + ": no training examples in " + dataSource);
+        if (model.head() == TransformerModel.Head.ENCODER)
+            StandIns.addClassifier(model, task.hasFixedLabels() ? train.getFirst().candidates().size() : 1, cfg.seed());
+        this.params = StandIns.trainable(model, cfg.scheme(), cfg.seed());
+        this.batcher = new TaskBatcher(model, tokenizer, task, LossMode.of(cfg.loss()), cfg.maxLength());
+        this.evaluator = new Evaluator(model, batcher, tokenizer, task, cfg.maxLength(), cfg.batchSize());
+    }
+
+    private List<Instance> templated(List<Row> rows, boolean aligned) {
+        return rows.stream().map(r -> task.template(r, aligned)).toList();
+    }
+
+    public static TrainingSession open(TrainConfig cfg) {
+        Task task = Task.of(cfg.task());
+        TaskData data = TaskData.load(task, cfg.dataDir() == null ? null : Path.of(cfg.dataDir()));
+        TextTokenizer tok = Models.tokenizer(cfg.model());
+        if (tok == null) throw new ZotuneException(cfg.model() + ": the model has no tokenizer.json");
+        TransformerModel model = null;
+        try {
+            model = StandIns.load(cfg.model());
+            return new TrainingSession(cfg, task, model, tok, data);
+        } catch (RuntimeException e) {
+            if (model != null) model.close();
+            tok.close();
+            throw e;
+        }
+    }
+
+    public Optimizer optimizer() { return StandIns.optimizer(cfg, params); }
+
+    public double lr(long step) { return StandIns.lr(cfg, step); }
+
+    @Override
+    public void close() {
+        model.close();
+        tokenizer.close();
+    }
+}
