@@ -2,6 +2,7 @@ package dev.zotune.cli;
 
 import dev.zotune.io.ZotuneException;
 import dev.zotune.task.Task;
+import dev.zotune.optim.Optimizer;
 import dev.zotune.train.Evaluation;
 import dev.zotune.train.RunConfig;
 import dev.zotune.train.RunDir;
@@ -53,7 +54,7 @@ final class EvalCommand implements Callable<Integer> {
             String what = "zero-shot";
             if (dir != null) {
                 long best = dir.readJson(RunDir.CHECKPOINT, RunState.class).bestStep();
-                Trainer.restoreWeights(dir, best, s.optimizer(), s.params);
+                try (Optimizer o = s.optimizer()) { Trainer.restoreWeights(dir, best, o, s.params); }
                 what = "fine-tuned (" + run + ", step " + best + ")";
             }
             String metric = s.task.isGeneration() ? "f1" : "accuracy";

@@ -1,6 +1,7 @@
 package dev.zotune.cli;
 
 import dev.zotune.io.ZotuneException;
+import dev.zotune.optim.Optimizer;
 import dev.zotune.train.RunConfig;
 import dev.zotune.train.RunDir;
 import dev.zotune.train.RunState;
@@ -40,7 +41,7 @@ final class ReplayCommand implements Callable<Integer> {
         long upTo = step == null ? state.bestStep() : step;
         if (upTo < 0) throw new ZotuneException("--step must not be negative, not " + upTo);
         try (TrainingSession s = TrainingSession.open(dir.readJson(RunDir.CONFIG, RunConfig.class).options())) {
-            Trainer.restoreWeights(dir, upTo, s.optimizer(), s.params);
+            try (Optimizer o = s.optimizer()) { Trainer.restoreWeights(dir, upTo, o, s.params); }
             Files.createDirectories(out);
             Path file = out.resolve(RunDir.TRAINABLE);
             Weights.write(file, s.params);

@@ -3,6 +3,7 @@ package dev.zotune.cli;
 import dev.zotune.io.ZotuneException;
 import dev.zotune.model.MemoryEstimate;
 import dev.zotune.task.Task;
+import dev.zotune.optim.Optimizer;
 import dev.zotune.train.Evaluation;
 import dev.zotune.train.LossMode;
 import dev.zotune.train.RunConfig;
@@ -147,8 +148,9 @@ final class TrainCommand implements Callable<Integer> {
             System.err.printf(Locale.ROOT, "%s on %s, %s %s: %d trainable parameters, %d steps of %d examples (%d train, %d dev, %d test)%n",
                     cfg.model(), cfg.task(), cfg.optimizer(), cfg.scheme(), trainable, cfg.steps(), cfg.batchSize(),
                     s.train.size(), s.dev.size(), s.test.size());
-            Summary r = new Trainer(s, s.optimizer(), dir, System.err, !noProgress).run(resume);
-            report(r, dir.path());
+            try (Optimizer o = s.optimizer()) {
+                report(new Trainer(s, o, dir, System.err, !noProgress).run(resume), dir.path());
+            }
         }
         return 0;
     }

@@ -24,11 +24,11 @@ public record BatchObjective(TransformerModel model, Batch batch, LossHead head,
 
     @Override
     public double lossAndGradient(List<float[]> grads) {
-        return StandIns.lossAndGradient(model, batch, head, params, grads);
+        return model.lossAndGradient(batch, head, params, grads);
     }
 
     @Override
     public double[] lossAndJvp(List<Tensor> tangents) {
-        return StandIns.lossAndJvp(model, batch, head, params, tangents);
+        return model.lossAndJvp(batch, head, params, tangents);
     }
 }

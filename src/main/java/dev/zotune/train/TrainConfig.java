@@ -2,7 +2,8 @@ package dev.zotune.train;
 
 import dev.zotune.io.ZotuneException;
 
-import java.util.List;
+import dev.zotune.model.Scheme;
+import dev.zotune.optim.Optimizers;
 
 /**
  * Every option of a training run, resolved (defaults filled in): written as the run's config.json,
@@ -21,13 +22,10 @@ public record TrainConfig(String model, String task, String optimizer, String sc
                           double momentum, double beta1, double beta2, double adamEps, double clipNorm,
                           String schedule, int warmup, long seed, int evalEvery, int flushEvery,
                           int numTrain, int numDev, int numTest, int maxLength, String dataDir) {
-    public static final List<String> OPTIMIZERS =
-            List.of("zo-sgd", "zo-sgd-sign", "zo-sgd-mmt", "zo-sgd-cons", "zo-adam", "forward-grad", "fo-sgd", "fo-adam");
-    public static final List<String> SCHEMES = List.of("ft", "lora", "prefix", "prompt", "head");
-
     public TrainConfig {
-        if (!OPTIMIZERS.contains(optimizer)) throw new ZotuneException("unknown optimizer '" + optimizer + "'; known: " + String.join(", ", OPTIMIZERS));
-        if (!SCHEMES.contains(scheme)) throw new ZotuneException("unknown scheme '" + scheme + "'; known: " + String.join(", ", SCHEMES));
+        if (!Optimizers.NAMES.contains(optimizer))
+            throw new ZotuneException("unknown optimizer '" + optimizer + "'; known: " + String.join(", ", Optimizers.NAMES));
+        Scheme.of(scheme);
         if (!template.equals("aligned") && !template.equals("unaligned"))
             throw new ZotuneException("--template must be aligned or unaligned, not '" + template + "'");
         LossMode.of(loss);

@@ -3,8 +3,12 @@ package dev.zotune.train;
 import dev.zotune.io.TextTokenizer;
 import dev.zotune.io.ZotuneException;
 import dev.zotune.model.Models;
+import dev.zotune.model.Scheme;
 import dev.zotune.model.TransformerModel;
 import dev.zotune.optim.Optimizer;
+import dev.zotune.optim.OptimizerConfig;
+import dev.zotune.optim.Optimizers;
+import dev.zotune.optim.Schedule;
 import dev.zotune.optim.Param;
 import dev.zotune.task.Instance;
 import dev.zotune.task.Row;
@@ -31,6 +35,7 @@ public final class TrainingSession implements AutoCloseable {
     public final String dataSource;
     public final TaskBatcher batcher;
     public final Evaluator evaluator;
+    private final Schedule schedule;
 
     private TrainingSession(TrainConfig cfg, Task task, TransformerModel model, TextTokenizer tokenizer, TaskData data) {
         this.cfg = cfg;
@@ -45,10 +50,11 @@ public final class TrainingSession implements AutoCloseable {
         this.test = templated(s.test(), aligned);
         if (train.isEmpty()) throw new ZotuneException("task " + task.id() + ": no training examples in " + dataSource);
         if (model.head() == TransformerModel.Head.ENCODER)
-            StandIns.addClassifier(model, task.hasFixedLabels() ? train.getFirst().candidates().size() : 1, cfg.seed());
-        this.params = StandIns.trainable(model, cfg.scheme(), cfg.seed());
+            model.addClassifier(task.hasFixedLabels() ? train.getFirst().candidates().size() : 1, cfg.seed());
+        this.params = Scheme.of(cfg.scheme()).apply(model, Scheme.Options.defaults(), cfg.seed());
         this.batcher = new TaskBatcher(model, tokenizer, task, LossMode.of(cfg.loss()), cfg.maxLength());
         this.evaluator = new Evaluator(model, batcher, tokenizer, task, cfg.maxLength(), cfg.batchSize());
+        this.schedule = Schedule.parse(cfg.schedule(), cfg.warmup(), cfg.steps());
     }
 
     private List<Instance> templated(List<Row> rows, boolean aligned) {
@@ -62,7 +68,7 @@ public final class TrainingSession implements AutoCloseable {
         if (tok == null) throw new ZotuneException(cfg.model() + ": the model has no tokenizer.json");
         TransformerModel model = null;
         try {
-            model = StandIns.load(cfg.model());
+            model = Scheme.of(cfg.scheme()) == Scheme.FT ? Models.loadWritable(cfg.model()) : Models.load(cfg.model());
             return new TrainingSession(cfg, task, model, tok, data);
         } catch (RuntimeException e) {
             if (model != null) model.close();
@@ -71,9 +77,14 @@ public final class TrainingSession implements AutoCloseable {
         }
     }
 
-    public Optimizer optimizer() { return StandIns.optimizer(cfg, params); }
+    /** A new optimizer over the trainable parameters, configured from the run's options; the caller closes it. */
+    public Optimizer optimizer() {
+        return Optimizers.create(cfg.optimizer(), params, new OptimizerConfig(cfg.eps(), cfg.q(), cfg.oneSided(), cfg.weightDecay(),
+                cfg.momentum(), cfg.beta1(), cfg.beta2(), cfg.adamEps(), cfg.clipNorm()));
+    }
 
-    public double lr(long step) { return StandIns.lr(cfg, step); }
+    /** The learning rate of step {@code step} (counted from 1; the schedule counts from 0). */
+    public double lr(long step) { return schedule.lr(cfg.lr(), step - 1); }
 
     @Override
     public void close() {

@@ -51,11 +51,4 @@ class OptimizersTest {
         assertEquals(1.0, c.clipNorm());
     }
 
-    @Test
-    void mezoDefaultsFollowTheSpec() {
-        assertEquals(new Optimizers.LrEps(1e-6, 1e-3), Optimizers.mezoDefaults("ft"));
-        assertEquals(new Optimizers.LrEps(1e-4, 1e-2), Optimizers.mezoDefaults("lora"));
-        assertEquals(new Optimizers.LrEps(1e-2, 1e-1), Optimizers.mezoDefaults("prefix"));
-        assertThrows(ZotuneException.class, () -> Optimizers.mezoDefaults("prompt"));
-    }
 }
