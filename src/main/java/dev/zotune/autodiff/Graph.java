@@ -392,6 +392,31 @@ public final class Graph implements AutoCloseable {
         return y;
     }
 
+    /** Each row divided by its L2 norm (a zero row stays zero); dx = (dy − y⟨y, dy⟩)/|x|, and the same map for tangents. */
+    public Node l2Normalize(Node x) {
+        int d = x.cols;
+        float[] inv = new float[x.rows];
+        Node y = node(x.rows, d, x.needsGrad);
+        for (int r = 0; r < x.rows; r++) {
+            double n = 0;
+            for (int i = 0; i < d; i++) n += (double) x.value[r * d + i] * x.value[r * d + i];
+            inv[r] = n == 0 ? 0 : (float) (1 / Math.sqrt(n));
+            for (int i = 0; i < d; i++) y.value[r * d + i] = x.value[r * d + i] * inv[r];
+        }
+        if (x.tangent != null) projectOut(y.value, x.tangent, inv, x.rows, d, tangentOf(y));
+        if (y.needsGrad) y.backward = () -> projectOut(y.value, y.grad, inv, x.rows, d, gradOf(x));
+        return y;
+    }
+
+    /** out += (v − y⟨y, v⟩)·inv per row: the derivative of normalisation, symmetric so it serves both modes. */
+    private static void projectOut(float[] y, float[] v, float[] inv, int rows, int d, float[] out) {
+        for (int r = 0; r < rows; r++) {
+            double dot = 0;
+            for (int i = 0; i < d; i++) dot += (double) y[r * d + i] * v[r * d + i];
+            for (int i = 0; i < d; i++) out[r * d + i] += (float) ((v[r * d + i] - y[r * d + i] * dot) * inv[r]);
+        }
+    }
+
     private static void pool(float[] x, int B, int T, int d, int[] mask, float[] w, float[] y) {
         for (int b = 0; b < B; b++) {
             for (int t = 0; t < T; t++)

@@ -91,9 +91,9 @@ public final class BertModel extends TransformerModel {
             x = replace(g, x, g.layerNorm(x, p + "output.LayerNorm", eps));
         }
         if (hasClassifier()) {
-            Node pooled = g.meanPool(x, B, T, b.attentionMask());
-            g.free(x);
-            return replace(g, pooled, linear(g, pooled, CLASSIFIER));
+            Node pooled = replace(g, x, g.meanPool(x, B, T, b.attentionMask()));
+            Node embedding = replace(g, pooled, g.l2Normalize(pooled));
+            return replace(g, embedding, linear(g, embedding, CLASSIFIER));
         }
         if (head == Head.ENCODER) return x;
 

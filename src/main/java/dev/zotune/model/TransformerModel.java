@@ -62,15 +62,38 @@ public abstract class TransformerModel implements Weights, AutoCloseable {
     }
 
     /**
-     * Gives a bare encoder a classification head: mean pooling of the last hidden states over
-     * real tokens, then a linear layer to {@code numClasses} scores; weights normal(0, 0.02) from
-     * {@code seed} (HF's initializer_range), bias zero. Forward then returns one row per sequence.
+     * Gives a bare encoder a classification head on its sentence embedding (mean pooling over real
+     * tokens, then L2 normalisation, as sentence-transformers computes it) with {@code numClasses}
+     * outputs; forward then returns one row per sequence. Weights normal(0, 0.02) from
+     * {@code seed} (HF's initializer_range), bias zero.
      */
     public void addClassifier(int numClasses, long seed) {
-        if (head() != Head.ENCODER) throw new ZotuneException(cfg.modelType() + ": only a bare encoder takes a classification head");
-        float[] w = Memory.floats(Memory.Category.TRAINABLE, numClasses * cfg.hidden());
+        float[] w = new float[numClasses * cfg.hidden()];
         GaussianNoise.fill(seed, 0, 0, w, 0, w.length);
         for (int i = 0; i < w.length; i++) w[i] *= 0.02f;
+        addClassifier(w, numClasses);
+    }
+
+    /**
+     * The same head initialised from class prototypes: row c = {@link #PROTOTYPE_SCALE}·ê_c for
+     * unit sentence embeddings ê_c (e.g. of the label words), so before any training the scores
+     * are scaled cosine similarities to the prototypes: a zero-shot classifier.
+     */
+    public void addClassifier(float[][] prototypes) {
+        int H = cfg.hidden();
+        float[] w = new float[prototypes.length * H];
+        for (int c = 0; c < prototypes.length; c++)
+            for (int i = 0; i < H; i++) w[c * H + i] = PROTOTYPE_SCALE * prototypes[c][i];
+        addClassifier(w, prototypes.length);
+    }
+
+    /** The similarity scale sentence-transformers' contrastive losses use: cosines times 20 as logits. */
+    public static final float PROTOTYPE_SCALE = 20f;
+
+    private void addClassifier(float[] init, int numClasses) {
+        if (head() != Head.ENCODER) throw new ZotuneException(cfg.modelType() + ": only a bare encoder takes a classification head");
+        float[] w = Memory.floats(Memory.Category.TRAINABLE, init.length);
+        System.arraycopy(init, 0, w, 0, init.length);
         addAdapter(CLASSIFIER + ".weight", Tensor.of(w, numClasses, cfg.hidden()));
         addAdapter(CLASSIFIER + ".bias", Tensor.of(Memory.floats(Memory.Category.TRAINABLE, numClasses), numClasses));
     }

@@ -42,7 +42,7 @@ public final class TaskBatcher {
         this.pad = p >= 0 && p < model.config().vocabSize() ? p : 0;
         this.causal = kind == TransformerModel.Head.CAUSAL_LM ? new CausalEncoder(tokenizer, maxLength) : null;
         this.mlm = kind == TransformerModel.Head.MASKED_LM ? new MlmEncoder(tokenizer, task, maxLength) : null;
-        this.classification = kind == TransformerModel.Head.ENCODER ? new ClassificationEncoder(tokenizer, task, maxLength) : null;
+        this.classification = kind == TransformerModel.Head.CLASSIFIER ? new ClassificationEncoder(tokenizer, task, maxLength) : null;
         if (kind != TransformerModel.Head.CAUSAL_LM && mode == LossMode.OPTION_LM)
             throw new ZotuneException("the option LM loss is for causal LMs; " + model.config().modelType() + " is an encoder");
         if (task.isGeneration() && mode == LossMode.CLASSIFICATION)

@@ -4,6 +4,7 @@ import dev.zotune.io.TextTokenizer;
 import dev.zotune.io.ZotuneException;
 import dev.zotune.model.Models;
 import dev.zotune.model.Scheme;
+import dev.zotune.model.SentenceEmbedder;
 import dev.zotune.model.TransformerModel;
 import dev.zotune.optim.Optimizer;
 import dev.zotune.optim.OptimizerConfig;
@@ -49,8 +50,12 @@ public final class TrainingSession implements AutoCloseable {
         this.dev = templated(s.dev(), aligned);
         this.test = templated(s.test(), aligned);
         if (train.isEmpty()) throw new ZotuneException("task " + task.id() + ": no training examples in " + dataSource);
-        if (model.head() == TransformerModel.Head.ENCODER)
-            model.addClassifier(task.hasFixedLabels() ? train.getFirst().candidates().size() : 1, cfg.seed());
+        if (model.head() == TransformerModel.Head.ENCODER) {
+            // fixed labels: a zero-shot head from the label words' embeddings; multiple choice: one seeded score
+            if (task.hasFixedLabels())
+                model.addClassifier(SentenceEmbedder.embed(model, tokenizer, train.getFirst().candidates().stream().map(String::strip).toList()));
+            else model.addClassifier(1, cfg.seed());
+        }
         this.params = Scheme.of(cfg.scheme()).apply(model, Scheme.Options.defaults(), cfg.seed());
         this.batcher = new TaskBatcher(model, tokenizer, task, LossMode.of(cfg.loss()), cfg.maxLength());
         this.evaluator = new Evaluator(model, batcher, tokenizer, task, cfg.maxLength(), cfg.batchSize());
