@@ -212,8 +212,4 @@ public final class Attention {
             out[o + d] = a;
         }
     }
-
-    // TEMP-STUBS
-    public static void backward(float[] q, float[] k, float[] v, int B, int T, int past, int cap, int nHeads, int nKv, int hd, int[] keyMask, boolean causal, int window, float scale, float[] dOut, float[] dq, float[] dk, float[] dv) { throw new UnsupportedOperationException(); }
-    public static void jvp(float[] q, float[] k, float[] v, float[] tq, float[] tk, float[] tv, int B, int T, int past, int cap, int nHeads, int nKv, int hd, int[] keyMask, boolean causal, int window, float scale, float[] tOut) { throw new UnsupportedOperationException(); }
 }

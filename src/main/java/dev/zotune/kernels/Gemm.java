@@ -325,7 +325,4 @@ public final class Gemm {
         r20.intoArray(c, co + 2 * NR); r21.intoArray(c, co + 2 * NR + L);
         r30.intoArray(c, co + 3 * NR); r31.intoArray(c, co + 3 * NR + L);
     }
-
-    // TEMP-STUBS
-    public static void linearBackward(float[] x, int rows, dev.zotune.tensor.WeightMatrix w, float[] dy, float[] dx, float[] dw, float[] db) { throw new UnsupportedOperationException(); }
 }

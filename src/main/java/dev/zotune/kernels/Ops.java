@@ -290,19 +290,4 @@ public final class Ops {
         }
         return new float[][] {cos, sin};
     }
-
-    // TEMP-STUBS
-    public static void layerNormBackward(float[] x, float[] dy, int rows, int dim, float[] w, float eps, float[] dx, float[] dw, float[] db) { throw new UnsupportedOperationException(); }
-    public static void layerNormJvp(float[] x, float[] tx, int rows, int dim, float[] w, float[] tw, float[] tb, float eps, float[] ty) { throw new UnsupportedOperationException(); }
-    public static void rmsNormBackward(float[] x, float[] dy, int rows, int dim, float[] w, float eps, float[] dx, float[] dw) { throw new UnsupportedOperationException(); }
-    public static void rmsNormJvp(float[] x, float[] tx, int rows, int dim, float[] w, float[] tw, float eps, float[] ty) { throw new UnsupportedOperationException(); }
-    public static void reluBackward(float[] x, float[] dy, float[] dx, int n) { throw new UnsupportedOperationException(); }
-    public static void reluJvp(float[] x, float[] tx, float[] ty, int n) { throw new UnsupportedOperationException(); }
-    public static void geluBackward(float[] x, float[] dy, float[] dx, int n) { throw new UnsupportedOperationException(); }
-    public static void geluJvp(float[] x, float[] tx, float[] ty, int n) { throw new UnsupportedOperationException(); }
-    public static void geluTanhBackward(float[] x, float[] dy, float[] dx, int n) { throw new UnsupportedOperationException(); }
-    public static void geluTanhJvp(float[] x, float[] tx, float[] ty, int n) { throw new UnsupportedOperationException(); }
-    public static void siluMulBackward(float[] g, float[] u, float[] dy, float[] dg, float[] du, int n) { throw new UnsupportedOperationException(); }
-    public static void siluMulJvp(float[] g, float[] u, float[] tg, float[] tu, float[] ty, int n) { throw new UnsupportedOperationException(); }
-    public static void ropeBackward(float[] dy, int rows, int width, int heads, int hd, int[] pos, float[] cos, float[] sin, float[] dx) { throw new UnsupportedOperationException(); }
 }
