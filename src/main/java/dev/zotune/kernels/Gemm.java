@@ -79,6 +79,8 @@ public final class Gemm {
     private static final int W_BLOCK = 3 << 20;
     /** Column blocks are multiples of this, the widest NR, so they start on panel boundaries. */
     private static final int COL_ALIGN = 32;
+    /** Elements per side of the tiles of the backward's transposes: a tile's rows and columns stay in L1. */
+    private static final int TILE = 32;
 
     /** Per-thread buffers, reused across calls; as many as threads ever ran at once. */
     private static final ConcurrentLinkedQueue<Scratch> SCRATCH = new ConcurrentLinkedQueue<>();
@@ -178,9 +180,6 @@ public final class Gemm {
     private static Tensor rowMajor(float[] a, int rows, int cols) {
         return new Tensor(DType.F32, new long[] {rows, cols}, MemorySegment.ofArray(a).asSlice(0, 4L * rows * cols));
     }
-
-    /** Tiles of transposed elements per side: a tile's rows and columns stay in L1. */
-    private static final int TILE = 32;
 
     /** t[c·rows + r] = a[r·cols + c]: threads split the rows of t, in tiles. */
     private static void transpose(float[] a, int rows, int cols, float[] t) {

@@ -108,7 +108,8 @@ public final class Ops {
      * Parameter gradients sum over rows: threads split the columns, and each column's sum runs over the
      * rows in order from 0f, in float, and is then added. The JVPs are the same algebra forward:
      * t̂ = rstd·(tx − mean(tx) − x̂·mean(tx·x̂)), ty = gamma·t̂ + x̂·tgamma (+ tbeta).
-     * Plain loops: the same float operations on every element, whatever C2 vectorizes.
+     * Each element goes through the same float operations (no fma) in the vector loops and their scalar
+     * tails, so results do not depend on the vector width.
      */
 
     /**
@@ -209,25 +210,46 @@ public final class Ops {
     /** dx[o..o+dim) += rstd·(g − a − x̂·c) of one row (see above); g and h are scratch rows. */
     private static void normDx(float[] x, float[] dy, int o, int dim, float[] w, float mean, float rstd, boolean centered,
                                float[] dx, float[] g, float[] h) {
-        for (int i = 0; i < dim; i++) {
+        int nv = F.loopBound(dim), i;
+        for (i = 0; i < nv; i += L) {
+            FloatVector gv = FloatVector.fromArray(F, dy, o + i).mul(FloatVector.fromArray(F, w, i));
+            gv.intoArray(g, i);
+            gv.mul(FloatVector.fromArray(F, x, o + i).sub(mean).mul(rstd)).intoArray(h, i);
+        }
+        for (; i < dim; i++) {
             g[i] = dy[o + i] * w[i];
             h[i] = g[i] * ((x[o + i] - mean) * rstd);
         }
         float a = centered ? sum(g, 0, dim) / dim : 0f, c = sum(h, 0, dim) / dim;
-        for (int i = 0; i < dim; i++) dx[o + i] += rstd * (g[i] - a - (x[o + i] - mean) * rstd * c);
+        for (i = 0; i < nv; i += L) {
+            FloatVector xh = FloatVector.fromArray(F, x, o + i).sub(mean).mul(rstd);
+            FloatVector v = FloatVector.fromArray(F, g, i).sub(a).sub(xh.mul(c)).mul(rstd);
+            FloatVector.fromArray(F, dx, o + i).add(v).intoArray(dx, o + i);
+        }
+        for (; i < dim; i++) dx[o + i] += (g[i] - a - (x[o + i] - mean) * rstd * c) * rstd;
     }
 
     /** dw[j] += Σ_r dy[r, j]·x̂[r, j], db[j] += Σ_r dy[r, j] (either may be null), threads splitting the columns. */
     private static void normParamGrads(float[] x, float[] dy, int rows, int dim, float[] stats, float[] dw, float[] db) {
         Parallel.forRange(dim, Math.max(16, PAR_MIN / Math.max(1, rows)), (c0, c1) -> {
-            int n = c1 - c0;
+            int n = c1 - c0, nv = F.loopBound(n);
             float[] sw = Memory.floats(Memory.Category.SCRATCH, n), sb = Memory.floats(Memory.Category.SCRATCH, n);
             try {
                 for (int r = 0; r < rows; r++) {
-                    int o = r * dim + c0;
+                    int o = r * dim + c0, j;
                     float mean = stats[2 * r], rstd = stats[2 * r + 1];
-                    if (dw != null) for (int j = 0; j < n; j++) sw[j] += dy[o + j] * ((x[o + j] - mean) * rstd);
-                    if (db != null) for (int j = 0; j < n; j++) sb[j] += dy[o + j];
+                    if (dw != null) {
+                        for (j = 0; j < nv; j += L) {
+                            FloatVector xh = FloatVector.fromArray(F, x, o + j).sub(mean).mul(rstd);
+                            FloatVector.fromArray(F, sw, j).add(FloatVector.fromArray(F, dy, o + j).mul(xh)).intoArray(sw, j);
+                        }
+                        for (; j < n; j++) sw[j] += dy[o + j] * ((x[o + j] - mean) * rstd);
+                    }
+                    if (db != null) {
+                        for (j = 0; j < nv; j += L)
+                            FloatVector.fromArray(F, sb, j).add(FloatVector.fromArray(F, dy, o + j)).intoArray(sb, j);
+                        for (; j < n; j++) sb[j] += dy[o + j];
+                    }
                 }
                 if (dw != null) for (int j = 0; j < n; j++) dw[c0 + j] += sw[j];
                 if (db != null) for (int j = 0; j < n; j++) db[c0 + j] += sb[j];
@@ -243,26 +265,41 @@ public final class Ops {
         Parallel.forRange(rows, rowGrain(dim), (r0, r1) -> {
             float[] d = Memory.floats(Memory.Category.SCRATCH, dim);
             try {
-                for (int r = r0; r < r1; r++) {
-                    int o = r * dim;
-                    float mean = normMean(x, o, dim, centered), rstd = normRstd(x, o, dim, mean, eps, centered, d), a = 0f, c = 0f;
-                    if (tx != null) {
-                        for (int i = 0; i < dim; i++) d[i] = tx[o + i] * ((x[o + i] - mean) * rstd);
-                        a = normMean(tx, o, dim, centered);
-                        c = sum(d, 0, dim) / dim;
-                    }
-                    for (int i = 0; i < dim; i++) {
-                        float xh = (x[o + i] - mean) * rstd, t = 0f;
-                        if (tx != null) t = w[i] * (rstd * (tx[o + i] - a - xh * c));
-                        if (tw != null) t += xh * tw[i];
-                        if (tb != null) t += tb[i];
-                        ty[o + i] = t;
-                    }
-                }
+                for (int r = r0; r < r1; r++)
+                    normJvpRow(x, tx, r * dim, dim, w, tw, tb, eps, centered, ty, d);
             } finally {
                 Memory.release(Memory.Category.SCRATCH, d);
             }
         });
+    }
+
+    /** ty = w·(rstd·(tx − a − x̂·c)) + x̂·tw + tb of one row, the terms of null tangents left out; d is scratch. */
+    private static void normJvpRow(float[] x, float[] tx, int o, int dim, float[] w, float[] tw, float[] tb, float eps,
+                                   boolean centered, float[] ty, float[] d) {
+        float mean = normMean(x, o, dim, centered), rstd = normRstd(x, o, dim, mean, eps, centered, d), a = 0f, c = 0f;
+        int nv = F.loopBound(dim), i;
+        if (tx != null) {
+            for (i = 0; i < nv; i += L)
+                FloatVector.fromArray(F, tx, o + i).mul(FloatVector.fromArray(F, x, o + i).sub(mean).mul(rstd)).intoArray(d, i);
+            for (; i < dim; i++) d[i] = tx[o + i] * ((x[o + i] - mean) * rstd);
+            a = normMean(tx, o, dim, centered);
+            c = sum(d, 0, dim) / dim;
+        }
+        for (i = 0; i < nv; i += L) {
+            FloatVector xh = FloatVector.fromArray(F, x, o + i).sub(mean).mul(rstd), t = FloatVector.zero(F);
+            if (tx != null)
+                t = FloatVector.fromArray(F, tx, o + i).sub(a).sub(xh.mul(c)).mul(rstd).mul(FloatVector.fromArray(F, w, i));
+            if (tw != null) t = t.add(xh.mul(FloatVector.fromArray(F, tw, i)));
+            if (tb != null) t = t.add(FloatVector.fromArray(F, tb, i));
+            t.intoArray(ty, o + i);
+        }
+        for (; i < dim; i++) {
+            float xh = (x[o + i] - mean) * rstd, t = 0f;
+            if (tx != null) t = (tx[o + i] - a - xh * c) * rstd * w[i];
+            if (tw != null) t += xh * tw[i];
+            if (tb != null) t += tb[i];
+            ty[o + i] = t;
+        }
     }
 
     private static int rowGrain(int dim) {

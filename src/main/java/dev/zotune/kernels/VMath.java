@@ -9,9 +9,8 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * exp, GELU, tanh-GELU and SiLU, and the derivatives of the last three, in vector lanes. Each is a
  * fixed sequence of float operations (fma where written), the same in every lane, so a scalar loop
- * doing the same operations gives
- * bit-identical results whatever the vector width. The Vector API's EXP/ERF/TANH are not used: they
- * call SVML, whose results may differ between widths and code paths.
+ * doing the same operations gives bit-identical results whatever the vector width. The Vector API's
+ * EXP/ERF/TANH are not used: they call SVML, whose results may differ between widths and code paths.
  *
  * <p>These helpers are small so that C2 inlines them into the short loops that call them; a
  * caller that grows large would stop inlining them and box the vectors.

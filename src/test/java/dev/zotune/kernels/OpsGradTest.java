@@ -178,9 +178,6 @@ class OpsGradTest {
 
     // ---- tests ----
 
-    @org.junit.jupiter.api.AfterAll
-    static void worst() { System.out.println("worst ratios grad/jvp/adjoint " + java.util.Arrays.toString(GradCheck.WORST)); }
-
     @Test
     void layerNorm() {
         Random rnd = new Random(1);
