@@ -1,10 +1,12 @@
 package dev.zotune.kernels;
 
+import dev.zotune.tensor.DType;
 import dev.zotune.tensor.Memory;
 import dev.zotune.tensor.Parallel;
 import dev.zotune.tensor.Tensor;
 import dev.zotune.tensor.Vectors;
 import dev.zotune.tensor.WeightMatrix;
+import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -77,6 +79,8 @@ public final class Gemm {
     private static final int W_BLOCK = 3 << 20;
     /** Column blocks are multiples of this, the widest NR, so they start on panel boundaries. */
     private static final int COL_ALIGN = 32;
+    /** Elements per side of the tiles of the backward's transposes: a tile's rows and columns stay in L1. */
+    private static final int TILE = 32;
 
     /** Per-thread buffers, reused across calls; as many as threads ever ran at once. */
     private static final ConcurrentLinkedQueue<Scratch> SCRATCH = new ConcurrentLinkedQueue<>();
@@ -85,7 +89,8 @@ public final class Gemm {
     /** Chunks of columns per thread when rows are few: enough for the hand-out to even out speeds. */
     private static final int CHUNKS_PER_THREAD = 4;
 
-    private record Op(float[] x, int m, int k, int n, WeightMatrix w, float[] bias, float[] y) {}
+    /** One product; add: the chains (+ bias) are added to y instead of written (the backward's accumulation). */
+    private record Op(float[] x, int m, int k, int n, WeightMatrix w, float[] bias, float[] y, boolean add) {}
 
     private static final class Scratch {
         /** The weight chunk of a few-row call. */
@@ -112,18 +117,92 @@ public final class Gemm {
     private Gemm() {}
 
     public static void linear(float[] x, int m, WeightMatrix w, float[] bias, float[] y) {
+        product(x, m, w, bias, y, false);
+    }
+
+    /** y = x·Wᵀ (+ bias) as {@link #linear}, or, when add, y += x·Wᵀ (+ bias): each chain added to y once, complete. */
+    private static void product(float[] x, int m, WeightMatrix w, float[] bias, float[] y, boolean add) {
         int k = w.in(), n = w.out();
         if (m < 0 || x.length < (long) m * k || y.length < (long) m * n || (bias != null && bias.length < n))
             throw new IllegalArgumentException("linear " + m + "×" + k + "→" + n + ": x has " + x.length
                     + " floats, y " + y.length + (bias == null ? "" : ", bias " + bias.length));
         if (m == 0 || n == 0) return;
         if (k == 0) {
-            for (int i = 0; i < m * n; i++) y[i] = bias == null ? 0f : 0f + bias[i % n];
+            for (int i = 0; i < m * n; i++) {
+                float v = bias == null ? 0f : 0f + bias[i % n];
+                y[i] = add ? y[i] + v : v;
+            }
             return;
         }
-        Op op = new Op(x, m, k, n, w, bias, y);
+        Op op = new Op(x, m, k, n, w, bias, y, add);
         if (m <= MC) fewRows(op);
         else manyRows(op);
+    }
+
+    /**
+     * Backward of {@link #linear} (y = x·Wᵀ + b, x [rows, in], dy [rows, out]):
+     * dx += dy·W; dw += the weight gradient laid out as W is stored, outIn [out, in]: dyᵀ·x, inOut [in, out]:
+     * xᵀ·dy; db += the column sums of dy. Any of dx, dw, db may be null: not computed.
+     *
+     * <p>Numeric contract: each element of dx and dw gets one complete fma chain added to it, the chain as
+     * {@link #linear} computes it, over out (dx) or over rows (dw) in order from 0f; each db[j] gets
+     * Σ_r dy[r, j], summed over rows in order from 0f. So results do not depend on thread count or vector
+     * width. dx is {@link #linear} of dy with the transposed view of W, which reads W only through its
+     * tensor's readFloats (so a perturbation hook applies); dw is {@link #linear} of dyᵀ (outIn) or xᵀ
+     * (inOut), transposed into SCRATCH, with the other operand wrapped as an [rows, ·] inOut matrix.
+     */
+    public static void linearBackward(float[] x, int rows, WeightMatrix w, float[] dy, float[] dx, float[] dw, float[] db) {
+        int in = w.in(), out = w.out();
+        if (rows < 0 || x.length < (long) rows * in || dy.length < (long) rows * out
+                || (dx != null && dx.length < (long) rows * in) || (dw != null && dw.length < (long) in * out)
+                || (db != null && db.length < out))
+            throw new IllegalArgumentException("linearBackward " + rows + "×" + in + "→" + out + ": x has " + x.length
+                    + " floats, dy " + dy.length + (dx == null ? "" : ", dx " + dx.length)
+                    + (dw == null ? "" : ", dw " + dw.length) + (db == null ? "" : ", db " + db.length));
+        if (rows == 0) return;
+        if (dx != null) product(dy, rows, new WeightMatrix(w.tensor(), !w.inOut()), null, dx, true);
+        if (dw != null) {
+            // outIn: dw[o, i] = Σ_r dyᵀ[o, r]·x[r, i]; inOut: dw[i, o] = Σ_r xᵀ[i, r]·dy[r, o].
+            float[] a = w.inOut() ? x : dy, b = w.inOut() ? dy : x;
+            int aCols = w.inOut() ? in : out, bCols = w.inOut() ? out : in;
+            float[] at = Memory.floats(Memory.Category.SCRATCH, Math.multiplyExact(rows, aCols));
+            try {
+                transpose(a, rows, aCols, at);
+                product(at, aCols, WeightMatrix.inOut(rowMajor(b, rows, bCols)), null, dw, true);
+            } finally {
+                Memory.release(Memory.Category.SCRATCH, at);
+            }
+        }
+        if (db != null) columnSums(dy, rows, out, db);
+    }
+
+    /** The first rows·cols floats of a as an fp32 [rows, cols] tensor (no copy). */
+    private static Tensor rowMajor(float[] a, int rows, int cols) {
+        return new Tensor(DType.F32, new long[] {rows, cols}, MemorySegment.ofArray(a).asSlice(0, 4L * rows * cols));
+    }
+
+    /** t[c·rows + r] = a[r·cols + c]: threads split the rows of t, in tiles. */
+    private static void transpose(float[] a, int rows, int cols, float[] t) {
+        Parallel.forRange(cols, TILE, (c0, c1) -> {
+            for (int cb = c0; cb < c1; cb += TILE)
+                for (int rb = 0; rb < rows; rb += TILE)
+                    for (int c = cb; c < Math.min(c1, cb + TILE); c++)
+                        for (int r = rb; r < Math.min(rows, rb + TILE); r++) t[c * rows + r] = a[r * cols + c];
+        });
+    }
+
+    /** db[j] += Σ_r dy[r·n + j], each sum over r in order from 0f; threads split the columns. */
+    private static void columnSums(float[] dy, int rows, int n, float[] db) {
+        Parallel.forRange(n, Math.max(TILE, (1 << 15) / rows), (j0, j1) -> {
+            float[] s = Memory.floats(Memory.Category.SCRATCH, j1 - j0);
+            try {
+                for (int r = 0; r < rows; r++)
+                    for (int j = j0, o = r * n; j < j1; j++) s[j - j0] += dy[o + j];
+                for (int j = j0; j < j1; j++) db[j] += s[j - j0];
+            } finally {
+                Memory.release(Memory.Category.SCRATCH, s);
+            }
+        });
     }
 
     /** Weight columns packed at once for inner dimension k. */
@@ -213,7 +292,7 @@ public final class Gemm {
                                 jr * mp + ir * NR, t == 0);
                     // A finished panel goes to y at once, so its stores drain while the next one computes.
                     if (t == slices - 1)
-                        store(s.out, jr * mp, mc, op.y, op.n, i0, jc + jb + jr, Math.min(NR, nb - jr), op.bias);
+                        store(s.out, jr * mp, mc, op, i0, jc + jb + jr, Math.min(NR, nb - jr));
                 }
             }
         }
@@ -271,22 +350,30 @@ public final class Gemm {
     }
 
     /**
-     * Writes the valid mc×nc part of the output tiles at out[oo ..] to y at (ic, jc), adding the bias:
-     * the chains are complete.
+     * Writes (or, for an adding op, adds) the valid mc×nc part of the output tiles at out[oo ..] to y at
+     * (ic, jc), with the bias: the chains are complete.
      */
-    private static void store(float[] out, int oo, int mc, float[] y, int n, int ic, int jc, int nc, float[] bias) {
+    private static void store(float[] out, int oo, int mc, Op op, int ic, int jc, int nc) {
+        float[] y = op.y, bias = op.bias;
         for (int i = 0; i < mc; i++) {
-            int o = (ic + i) * n + jc, src = oo + i * NR;
+            int o = (ic + i) * op.n + jc, src = oo + i * NR;
             if (nc == NR) {
                 FloatVector v0 = FloatVector.fromArray(F, out, src), v1 = FloatVector.fromArray(F, out, src + L);
                 if (bias != null) {
                     v0 = v0.add(FloatVector.fromArray(F, bias, jc));
                     v1 = v1.add(FloatVector.fromArray(F, bias, jc + L));
                 }
+                if (op.add) {
+                    v0 = FloatVector.fromArray(F, y, o).add(v0);
+                    v1 = FloatVector.fromArray(F, y, o + L).add(v1);
+                }
                 v0.intoArray(y, o);
                 v1.intoArray(y, o + L);
             } else {
-                for (int j = 0; j < nc; j++) y[o + j] = bias == null ? out[src + j] : out[src + j] + bias[jc + j];
+                for (int j = 0; j < nc; j++) {
+                    float v = bias == null ? out[src + j] : out[src + j] + bias[jc + j];
+                    y[o + j] = op.add ? y[o + j] + v : v;
+                }
             }
         }
     }

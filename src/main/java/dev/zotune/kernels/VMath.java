@@ -7,10 +7,10 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * exp, GELU, tanh-GELU and SiLU in vector lanes. Each is a fixed sequence of float operations
- * (fma where written), the same in every lane, so a scalar loop doing the same operations gives
- * bit-identical results whatever the vector width. The Vector API's EXP/ERF/TANH are not used: they
- * call SVML, whose results may differ between widths and code paths.
+ * exp, GELU, tanh-GELU and SiLU, and the derivatives of the last three, in vector lanes. Each is a
+ * fixed sequence of float operations (fma where written), the same in every lane, so a scalar loop
+ * doing the same operations gives bit-identical results whatever the vector width. The Vector API's
+ * EXP/ERF/TANH are not used: they call SVML, whose results may differ between widths and code paths.
  *
  * <p>These helpers are small so that C2 inlines them into the short loops that call them; a
  * caller that grows large would stop inlining them and box the vectors.
@@ -41,6 +41,11 @@ final class VMath {
     static final float K1 = -1.59576917f;                      // −2·√(2/π)
     static final float K2 = -0.0713548139f;                    // −2·√(2/π)·0.044715
 
+    // Derivatives are evaluated at clamped arguments, past which the exact values round to 0 or 1
+    // (and the formulas would meet ∞·0).
+    static final float INV_SQRT_2PI = 0.398942280f;
+    static final float TANH_XMAX = 10f, SILU_GMAX = 80f;
+
     private VMath() {}
 
     static FloatVector exp(FloatVector x) {
@@ -70,18 +75,34 @@ final class VMath {
     static FloatVector gelu(FloatVector x) {
         FloatVector u = x.abs();
         FloatVector uc = u.blend(PHI_UMAX, u.compare(VectorOperators.GT, PHI_UMAX));
-        FloatVector num = uc.fma(FloatVector.broadcast(F, N4), FloatVector.broadcast(F, N3));
-        num = num.fma(uc, FloatVector.broadcast(F, N2));
-        num = num.fma(uc, FloatVector.broadcast(F, N1));
-        num = num.fma(uc, FloatVector.broadcast(F, N0));
-        FloatVector den = uc.fma(FloatVector.broadcast(F, D5), FloatVector.broadcast(F, D4));
-        den = den.fma(uc, FloatVector.broadcast(F, D3));
-        den = den.fma(uc, FloatVector.broadcast(F, D2));
-        den = den.fma(uc, FloatVector.broadcast(F, D1));
-        den = den.fma(uc, FloatVector.broadcast(F, 1f));
-        FloatVector q = exp(u.mul(u).mul(-0.5f)).mul(num.div(den));          // Φ(−|x|)
+        FloatVector q = exp(u.mul(u).mul(-0.5f)).mul(phiRatio(uc));          // Φ(−|x|)
         FloatVector phi = FloatVector.broadcast(F, 1f).sub(q).blend(q, x.lt(0f));
         return x.mul(phi);
+    }
+
+    /**
+     * The derivative of {@link #gelu}, Φ(x) + x·φ(x), φ(x) = e^{−x²/2}/√(2π), Φ as there, at x clamped to
+     * ±PHI_UMAX: beyond, the derivative is 0 or 1 within 2e-42. NaN stays NaN.
+     */
+    static FloatVector geluGrad(FloatVector x) {
+        FloatVector xc = clamp(x, PHI_UMAX), u = xc.abs();
+        FloatVector e = exp(u.mul(u).mul(-0.5f));
+        FloatVector q = e.mul(phiRatio(u));                                    // Φ(−|x|)
+        FloatVector cdf = FloatVector.broadcast(F, 1f).sub(q).blend(q, xc.lt(0f));
+        return xc.mul(e.mul(INV_SQRT_2PI)).add(cdf);
+    }
+
+    /** N(u)/D(u) of the Φ(−u) fit, u in [0, PHI_UMAX]. */
+    private static FloatVector phiRatio(FloatVector u) {
+        FloatVector num = u.fma(FloatVector.broadcast(F, N4), FloatVector.broadcast(F, N3));
+        num = num.fma(u, FloatVector.broadcast(F, N2));
+        num = num.fma(u, FloatVector.broadcast(F, N1));
+        num = num.fma(u, FloatVector.broadcast(F, N0));
+        FloatVector den = u.fma(FloatVector.broadcast(F, D5), FloatVector.broadcast(F, D4));
+        den = den.fma(u, FloatVector.broadcast(F, D3));
+        den = den.fma(u, FloatVector.broadcast(F, D2));
+        den = den.fma(u, FloatVector.broadcast(F, D1));
+        return num.div(den.fma(u, FloatVector.broadcast(F, 1f)));
     }
 
     static FloatVector geluTanh(FloatVector x) {
@@ -89,8 +110,35 @@ final class VMath {
         return x.div(exp(y).add(1f));
     }
 
+    /**
+     * The derivative of {@link #geluTanh}: with s = 1/(1 + e^y), y = x·(K1 + K2·x²) as there,
+     * s·(1 − x·(e^y·s)·(K1 + 3·K2·x²)), at x clamped to ±TANH_XMAX (beyond, it is 0 or 1 within 1e-35).
+     */
+    static FloatVector geluTanhGrad(FloatVector x) {
+        FloatVector xc = clamp(x, TANH_XMAX), x2 = xc.mul(xc);
+        FloatVector e = exp(xc.mul(x2.fma(FloatVector.broadcast(F, K2), FloatVector.broadcast(F, K1))));
+        FloatVector s = FloatVector.broadcast(F, 1f).div(e.add(1f));
+        FloatVector dy = x2.fma(FloatVector.broadcast(F, 3 * K2), FloatVector.broadcast(F, K1));
+        return s.mul(FloatVector.broadcast(F, 1f).sub(xc.mul(e.mul(s)).mul(dy)));
+    }
+
     /** SiLU g·σ(g) = g / (1 + e^{−g}). */
     static FloatVector silu(FloatVector g) {
         return g.div(exp(g.neg()).add(1f));
+    }
+
+    /**
+     * The derivative of {@link #silu}, σ·(1 + g·(1 − σ)) with σ = 1/(1 + e^{−g}), 1 − σ = e^{−g}·σ, at g
+     * clamped to ±SILU_GMAX (beyond, it is 0 or 1 within 2e-33).
+     */
+    static FloatVector siluGrad(FloatVector g) {
+        FloatVector gc = clamp(g, SILU_GMAX), e = exp(gc.neg());
+        FloatVector s = FloatVector.broadcast(F, 1f).div(e.add(1f));
+        return s.mul(gc.mul(e.mul(s)).add(1f));
+    }
+
+    /** x limited to [−c, c]; NaN passes. */
+    private static FloatVector clamp(FloatVector x, float c) {
+        return x.blend(-c, x.lt(-c)).blend(c, x.compare(VectorOperators.GT, c));
     }
 }
