@@ -44,7 +44,7 @@ final class ForwardCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (Arena arena = Arena.ofConfined(); TransformerModel m = model.load()) {
+        try (Arena arena = Arena.ofShared(); TransformerModel m = model.load()) {
             Map<String, Tensor> in = SafeTensors.map(inputs, arena).tensors();
             Tensor ids = in.get("input_ids");
             if (ids == null) throw new ZotuneException(inputs + ": no input_ids tensor");

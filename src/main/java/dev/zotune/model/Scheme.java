@@ -66,7 +66,7 @@ public enum Scheme {
             }
             case HEAD -> {
                 if (!m.hasClassifier())
-                    for (String n : m.headWeights()) params.add(param(n, m.tensor(n)));
+                    for (String n : m.headWeights()) params.add(param(n, m.trainable(n)));
             }
         }
         if (m.hasClassifier())

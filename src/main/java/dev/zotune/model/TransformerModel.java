@@ -6,6 +6,7 @@ import dev.zotune.autodiff.Weights;
 import dev.zotune.io.Checkpoint;
 import dev.zotune.io.ZotuneException;
 import dev.zotune.optim.Param;
+import dev.zotune.tensor.DType;
 import dev.zotune.tensor.Memory;
 import dev.zotune.tensor.Tensor;
 import dev.zotune.tensor.WeightMatrix;
@@ -137,6 +138,22 @@ public abstract class TransformerModel implements Weights, AutoCloseable {
         adapters.put(name, t);
     }
 
+    /**
+     * The checkpoint tensor {@code name} as a trainable fp32 tensor: the tensor itself when it is
+     * already writable fp32, else a copy (TRAINABLE) that the forward reads in its place, so a
+     * scheme that trains a few checkpoint tensors copies only those.
+     */
+    public Tensor trainable(String name) {
+        Tensor t = tensor(name);
+        if (t == null) throw new ZotuneException(ck.source() + ": no tensor " + name);
+        if (t.dtype() == DType.F32 && !t.segment().isReadOnly()) return t;
+        float[] copy = Memory.floats(Memory.Category.TRAINABLE, Math.toIntExact(t.numel()));
+        t.readFloats(0, copy, 0, copy.length);
+        Tensor own = Tensor.of(copy, t.shape());
+        adapters.put(name, own);
+        return own;
+    }
+
     /** The adapters added so far, in the order they were added. */
     public Map<String, Tensor> adapters() { return Collections.unmodifiableMap(adapters); }
 
@@ -152,7 +169,7 @@ public abstract class TransformerModel implements Weights, AutoCloseable {
     @Override
     public WeightMatrix matrix(String name) {
         Tensor t = adapters.get(name);
-        return t != null ? WeightMatrix.outIn(t) : ck.matrix(name);
+        return t == null ? ck.matrix(name) : new WeightMatrix(t, ck.tensor(name) != null && ck.storedInOut(name));
     }
 
     /**
