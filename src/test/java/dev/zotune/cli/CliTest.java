@@ -34,6 +34,31 @@ class CliTest {
     }
 
     @Test
+    void forwardWritesGradientsAndTheJvp() {
+        Path dir = Shared.path("conformance/mistral-sliding");
+        Path fixture = dir.resolve("expected.safetensors"), out = tmp.resolve("g.safetensors");
+        Run r = run("forward", "--model", dir.toString(), "--inputs", fixture.toString(), "--out", out.toString(),
+                "--grad", "--tangent", fixture.toString());
+        assertEquals(0, r.code, r.err);
+        try (Arena arena = Arena.ofConfined()) {
+            Map<String, Tensor> got = SafeTensors.map(out, arena).tensors();
+            Map<String, Tensor> exp = SafeTensors.map(fixture, arena).tensors();
+            for (String name : exp.keySet()) {
+                if (!name.startsWith("grad.")) continue;
+                float[] a = got.get(name).toFloats(), b = exp.get(name).toFloats();
+                double max = 0, diff = 0;
+                for (int i = 0; i < b.length; i++) {
+                    max = Math.max(max, Math.abs(b[i]));
+                    diff = Math.max(diff, Math.abs(a[i] - b[i]));
+                }
+                assertTrue(diff <= 1e-7 + 1e-4 * max, name + ": max |diff| " + diff);
+            }
+            float jvp = exp.get("jvp").toFloats()[0];
+            assertEquals(jvp, got.get("jvp").toFloats()[0], 1e-6 + 1e-4 * Math.abs(jvp));
+        }
+    }
+
+    @Test
     void badInputIsOneLineAndNonZeroExit() throws Exception {
         Path dir = Shared.path("conformance/llama-gqa");
         Path corrupt = tmp.resolve("in.safetensors");
