@@ -83,6 +83,8 @@ final class TrainCommand implements Callable<Integer> {
     Integer numDev;
     @Option(names = "--num-test", description = "Test examples, from the validation split (default: 1000; COPA 100).")
     Integer numTest;
+    @Option(names = "--per-class", description = "Train examples per class instead of --num-train, e.g. 16 (MeZO's k-shot setting; fixed-label tasks).")
+    Integer perClass;
     @Option(names = "--max-length", description = "Tokens per sequence; longer inputs lose tokens from the left (default 512).")
     Integer maxLength;
     @Option(names = "--data-dir", description = "Folder of task data (one folder per task); default ../shared/data when it exists, else the Hugging Face Hub.")
@@ -122,6 +124,7 @@ final class TrainCommand implements Callable<Integer> {
                 or(numTrain, base == null ? tk.defaultNumTrain() : base.numTrain()),
                 or(numDev, base == null ? tk.defaultNumDev() : base.numDev()),
                 or(numTest, base == null ? tk.defaultNumTest() : base.numTest()),
+                or(perClass, base == null ? 0 : base.perClass()),
                 or(maxLength, base == null ? DEFAULT_MAX_LENGTH : base.maxLength()),
                 dataDir != null ? dataDir.toString() : base == null ? null : base.dataDir());
     }

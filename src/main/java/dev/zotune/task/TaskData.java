@@ -6,8 +6,11 @@ import dev.zotune.io.ZotuneException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
@@ -92,6 +95,28 @@ public record TaskData(Task task, List<Row> train, List<Row> validation, String 
         int d = Math.min(numDev, order.length - t);
         int[] testOrder = permutation(validation.size(), seed);
         return new Splits(pick(train, order, 0, t), pick(train, order, t, t + d),
+                pick(validation, testOrder, 0, Math.min(numTest, testOrder.length)));
+    }
+
+    /**
+     * The k-shot variant (MeZO's "16 examples per class"): train takes, in the order of the same
+     * seeded permutation, the first {@code perClass} examples of each class (a class with fewer
+     * gives what it has); dev is the next {@code numDev} of the rest; test as in {@link #sample}.
+     * For tasks with fixed labels only.
+     */
+    public Splits samplePerClass(long seed, int perClass, int numDev, int numTest) {
+        if (!task.hasFixedLabels()) throw new ZotuneException("task " + task.id() + ": examples per class need fixed labels");
+        if (perClass < 1 || numDev < 0 || numTest < 0) throw new ZotuneException("sample sizes must be positive");
+        int[] order = permutation(train.size(), seed);
+        Map<Integer, Integer> taken = new HashMap<>();
+        List<Row> picked = new ArrayList<>(), rest = new ArrayList<>();
+        for (int i : order) {
+            int label = task.template(train.get(i), true).gold();
+            if (taken.merge(label, 1, Integer::sum) <= perClass) picked.add(train.get(i));
+            else rest.add(train.get(i));
+        }
+        int[] testOrder = permutation(validation.size(), seed);
+        return new Splits(picked, rest.subList(0, Math.min(numDev, rest.size())),
                 pick(validation, testOrder, 0, Math.min(numTest, testOrder.length)));
     }
 

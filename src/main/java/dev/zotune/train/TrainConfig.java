@@ -15,13 +15,14 @@ import dev.zotune.optim.Optimizers;
  * @param loss        a {@link LossMode} id
  * @param evalEvery   dev evaluation every this many steps (and after the last)
  * @param flushEvery  checkpoint flush every this many steps (and after the last)
+ * @param perClass    train examples per class instead of numTrain (k-shot), 0 = off
  * @param dataDir     the --data-dir given, or null
  */
 public record TrainConfig(String model, String task, String optimizer, String scheme, String loss, String template,
                           int steps, int batchSize, double lr, double eps, int q, boolean oneSided, double weightDecay,
                           double momentum, double beta1, double beta2, double adamEps, double clipNorm,
                           String schedule, int warmup, long seed, int evalEvery, int flushEvery,
-                          int numTrain, int numDev, int numTest, int maxLength, String dataDir) {
+                          int numTrain, int numDev, int numTest, int perClass, int maxLength, String dataDir) {
     public TrainConfig {
         if (!Optimizers.NAMES.contains(optimizer))
             throw new ZotuneException("unknown optimizer '" + optimizer + "'; known: " + String.join(", ", Optimizers.NAMES));
@@ -39,6 +40,7 @@ public record TrainConfig(String model, String task, String optimizer, String sc
         if (!(eps > 0) || Double.isInfinite(eps)) throw new ZotuneException("--eps must be a positive number, not " + eps);
         if (!(weightDecay >= 0)) throw new ZotuneException("--weight-decay must not be negative, not " + weightDecay);
         if (warmup < 0 || warmup > steps) throw new ZotuneException("--warmup must be in [0, --steps], not " + warmup);
+        if (perClass < 0) throw new ZotuneException("--per-class must not be negative, not " + perClass);
         if (numTrain < 1 || numDev < 0 || numTest < 0) throw new ZotuneException("--num-train must be positive and --num-dev, --num-test not negative");
     }
 

@@ -44,7 +44,8 @@ public final class TrainingSession implements AutoCloseable {
         this.model = model;
         this.tokenizer = tokenizer;
         this.dataSource = data.source();
-        TaskData.Splits s = data.sample(cfg.seed(), cfg.numTrain(), cfg.numDev(), cfg.numTest());
+        TaskData.Splits s = cfg.perClass() > 0 ? data.samplePerClass(cfg.seed(), cfg.perClass(), cfg.numDev(), cfg.numTest())
+                : data.sample(cfg.seed(), cfg.numTrain(), cfg.numDev(), cfg.numTest());
         boolean aligned = cfg.template().equals("aligned");
         this.train = templated(s.train(), aligned);
         this.dev = templated(s.dev(), aligned);

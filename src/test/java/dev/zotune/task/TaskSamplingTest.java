@@ -1,5 +1,6 @@
 package dev.zotune.task;
 
+import dev.zotune.io.ZotuneException;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
@@ -14,6 +15,7 @@ import java.util.Map;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -70,5 +72,17 @@ class TaskSamplingTest {
         TaskData.Splits s = d.sample(0);
         assertEquals(s, d.sample(0));
         assertEquals(d.train().get(TaskData.permutation(d.train().size(), 0)[0]), s.train().getFirst());
+    }
+
+    @Test
+    void kShotTakesThatManyOfEachClassAndKeepsDevDisjoint() {
+        TaskData d = TaskDataTest.load(Task.SST2);
+        TaskData.Splits s = d.samplePerClass(3, 16, 200, 100);
+        assertEquals(32, s.train().size());
+        assertEquals(16, s.train().stream().filter(r -> Task.SST2.template(r, true).gold() == 1).count());
+        assertEquals(200, s.dev().size());
+        assertTrue(s.dev().stream().noneMatch(s.train()::contains), "dev disjoint from train");
+        assertEquals(s, d.samplePerClass(3, 16, 200, 100));
+        assertThrows(ZotuneException.class, () -> TaskDataTest.load(Task.COPA).samplePerClass(3, 16, 10, 10));
     }
 }
