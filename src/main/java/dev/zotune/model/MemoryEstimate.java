@@ -24,6 +24,35 @@ public final class MemoryEstimate {
         return 4 * m * widest;
     }
 
+    /**
+     * Activation bytes a backward pass holds (full fine-tuning): every value the forward computes
+     * is kept for backward (the graph's tape), per layer and token the buffers counted below, plus
+     * the embeddings, the head's rows and dL/d(out) twice (the loss head's and the node's own).
+     * Node gradients, live only while backward walks past them, are left out: an estimate, within
+     * 20% of the tracked peak, low by at most that (MemoryAccountingTest).
+     */
+    public static long backpropActivations(ModelConfig c, int outputDim, int batch, int seqLen) {
+        long m = (long) batch * seqLen, H = c.hidden(), I = c.intermediate();
+        long q = (long) c.heads() * c.headDim(), kv = (long) c.kvHeads() * c.headDim();
+        long layer, ends;
+        switch (c.modelType()) {
+            case "llama", "mistral" -> {   // norm, q + rope, k + rope, v, a, o, +, norm, gate, up, silu·up, down, +
+                layer = 5 * H + 3 * q + 3 * kv + 3 * I;
+                ends = 2 * H + 3L * outputDim;
+            }
+            case "opt" -> {                // (norm), q, scaled q, k, v, a, o, +, (norm), fc1, relu, fc2, +, post-LN norms
+                long E = c.wordEmbedProjDim();
+                layer = 11 * H + 2 * I;
+                ends = E + 3 * H + (E != H ? H + E : 0) + 3L * outputDim;
+            }
+            default -> {                   // q, k, v, a, o, +, norm, intermediate, activation, output, +, norm; MLM transform
+                layer = 10 * H + 2 * I;
+                ends = 6 * H + (outputDim == H ? 0 : 3 * H + 3L * outputDim);
+            }
+        }
+        return 4 * m * (c.layers() * layer + ends);
+    }
+
     private static long max(long... a) {
         long m = a[0];
         for (long v : a) m = Math.max(m, v);

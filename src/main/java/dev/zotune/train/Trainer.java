@@ -265,13 +265,12 @@ public final class Trainer {
     /**
      * What first-order training with Adam would hold, estimated: the weights as stored, fp32
      * gradients and two Adam moments for every trainable element, and the activations backward
-     * needs, taken as every layer's forward buffers kept at once plus the output rows.
+     * keeps ({@link MemoryEstimate#backpropActivations}).
      */
     public static long backpropEstimate(TransformerModel m, List<Param> params, int batch, int seqLen) {
         long trainable = params.stream().mapToLong(p -> p.tensor().numel()).sum();
         long weights = Memory.current(Memory.Category.WEIGHTS) + Memory.current(Memory.Category.TRAINABLE);
-        long activations = batch == 0 ? 0 : (long) m.config().layers() * MemoryEstimate.forwardActivations(m.config(), 1, batch, seqLen)
-                + 4L * batch * seqLen * m.outputDim();
+        long activations = batch == 0 ? 0 : MemoryEstimate.backpropActivations(m.config(), m.outputDim(), batch, seqLen);
         return weights + 12 * trainable + activations;
     }
 
