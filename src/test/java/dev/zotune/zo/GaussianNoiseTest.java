@@ -115,8 +115,9 @@ class GaussianNoiseTest {
     void valuesAreAccurateBoxMuller() {
         for (long i = 0; i < 500_000; i++) {
             float[] u = ScalarNoise.uniforms(42, 1, i);
-            double r = Math.sqrt(-2 * Math.log(u[0])), phi = u[1] * Math.PI / 2 + u[2];
-            double want = r * (i % 16 >= 8 ? Math.sin(phi) : Math.cos(phi));
+            double r = Math.sqrt(-2 * Math.log(u[0])), theta = u[1] * Math.PI / 2;
+            double cos = u[2] * Math.cos(theta), sin = Math.sin(theta);
+            double want = r * ((i % 16 >= 8) != (u[3] != 0) ? sin : cos);
             double got = ScalarNoise.z(42, 1, i);
             assertTrue(Math.abs(got - want) <= 1e-6 * Math.max(1, Math.abs(want)), "element " + i + ": " + got + " vs " + want);
         }

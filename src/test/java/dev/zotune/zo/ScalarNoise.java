@@ -24,13 +24,16 @@ final class ScalarNoise {
         return z ^ (z >>> 31);
     }
 
-    /** The Box–Muller inputs of element i's pair: u1 ∈ (0, 1] and the angle φ = q·π/2 + θ as {q, θ}. */
+    /**
+     * The Box–Muller inputs of element i's pair: u1 ∈ (0, 1], x ∈ (−½, ½) (θ = x·π/2), the sign of
+     * the cosine (±1) and whether sine and cosine swap (1) or not (0).
+     */
     static float[] uniforms(long seed, int stream, long i) {
         long first = i - i % 16 + i % 8;
         int a = word(seed, stream, first), b = word(seed, stream, first + 8);
         float u1 = ((a >>> 8) + 1) * 0x1p-24f;
-        float theta = (2 * ((b >>> 8) & 0x3FFFFF) + 1 - (1 << 22)) * ANGLE_STEP;
-        return new float[] {u1, b >>> 30, theta};
+        float x = Float.intBitsToFloat(0x3F800001 | (b & 0x007FFFFF)) - 1.5f;
+        return new float[] {u1, x, b < 0 ? -1 : 1, (b & 0x40000000) != 0 ? 1 : 0};
     }
 
     static float z(long seed, int stream, long i) {
@@ -40,16 +43,12 @@ final class ScalarNoise {
         float m = u[0] / Math.scalb(1f, e);
         if (m >= (float) Math.sqrt(2)) { m *= 0.5f; e++; }
         float s = (m - 1f) / (m + 1f), s2 = s * s;
-        float poly = fma(fma(fma(s2, P3, P2), s2, P1), s2, P0);
-        float r = (float) Math.sqrt(fma((float) e, NEG2LN2, s * poly));
-        float th = u[2], t2 = th * th;
-        float sin = fma(th * t2, fma(fma(t2, S0, S1), t2, S2), th);
-        float cos = fma(t2 * t2, fma(fma(t2, C0, C1), t2, C2), fma(t2, -0.5f, 1f));
-        int q = (int) u[1];
-        float c = (q & 1) == 0 ? cos : sin, sn = (q & 1) == 0 ? sin : cos;
-        boolean sinPart = i % 16 >= 8;
-        boolean negative = sinPart ? q >= 2 : q == 1 || q == 2;
-        float z = r * (sinPart ? sn : c);
-        return negative ? -z : z;
+        float r = (float) Math.sqrt(fma(s * s2, fma(s2, Q2, Q1), fma(s, Q0, e * NEG2LN2)));
+        float x = u[1], x2 = x * x;
+        float sin = x * fma(fma(fma(x2, S3, S2), x2, S1), x2, S0);
+        float cos = fma(fma(fma(x2, C3, C2), x2, C1), x2, 1f);
+        if (u[2] < 0) cos = -cos;
+        boolean swap = u[3] != 0, sinPart = i % 16 >= 8;
+        return r * (sinPart != swap ? sin : cos);
     }
 }
