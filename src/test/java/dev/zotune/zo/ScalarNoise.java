@@ -7,36 +7,48 @@ import static java.lang.Math.fma;
 final class ScalarNoise {
     private ScalarNoise() {}
 
-    /** The uniforms (u1, u2) of element i. */
+    /** The 32-bit word w(i) of element i. */
+    static int word(long seed, int stream, long i) {
+        long key = splitMix(splitMix(seed + GAMMA) + (((long) stream << 32) | (i >>> 32)));
+        int x = (int) i + (int) key;
+        x = (x ^ (x >>> 17)) * H0;
+        x ^= (int) (key >>> 32);
+        x = (x ^ (x >>> 11)) * H1;
+        x = (x ^ (x >>> 15)) * H2;
+        return x ^ (x >>> 14);
+    }
+
+    private static long splitMix(long z) {
+        z = (z ^ (z >>> 30)) * MIX1;
+        z = (z ^ (z >>> 27)) * MIX2;
+        return z ^ (z >>> 31);
+    }
+
+    /**
+     * The Box–Muller inputs of element i's pair: u1 ∈ (0, 1], x ∈ (−½, ½) (θ = x·π/2), the sign of
+     * the cosine (±1) and whether sine and cosine swap (1) or not (0).
+     */
     static float[] uniforms(long seed, int stream, long i) {
-        long g = i / 16;
-        int p = (int) (i % 16) % 8;
-        long j = 4 * g + p % 4;
-        int[] x = new int[4];
-        Philox.block((int) j, (int) (j >>> 32), stream, 0, (int) seed, (int) (seed >>> 32), x);
-        int a = p < 4 ? x[0] : x[2], b = p < 4 ? x[1] : x[3];
-        return new float[] {((a >>> 8) + 1) * TWO_M24, (b >>> 8) * TWO_M24};
+        long first = i - i % 16 + i % 8;
+        int a = word(seed, stream, first), b = word(seed, stream, first + 8);
+        float u1 = ((a >>> 8) + 1) * 0x1p-24f;
+        float x = Float.intBitsToFloat(0x3F800001 | (b & 0x007FFFFF)) - 1.5f;
+        return new float[] {u1, x, b < 0 ? -1 : 1, (b & 0x40000000) != 0 ? 1 : 0};
     }
 
     static float z(long seed, int stream, long i) {
         float[] u = uniforms(seed, stream, i);
-        boolean sinPart = i % 16 >= 8;
-        int bits = Float.floatToRawIntBits(u[0]);
-        int e = (bits >>> 23) - 127;
-        float m = Float.intBitsToFloat(bits & 0x007FFFFF | 0x3F800000);
-        if (m > SQRT2) { m *= 0.5f; e++; }
+        // −2 ln u1: u1 = 2^e·m with m ∈ [√½, √2)
+        int e = Math.getExponent(u[0]);
+        float m = u[0] / Math.scalb(1f, e);
+        if (m >= (float) Math.sqrt(2)) { m *= 0.5f; e++; }
         float s = (m - 1f) / (m + 1f), s2 = s * s;
-        float poly = fma(fma(fma(fma(s2, L4, L3), s2, L2), s2, L1), s2, 1f);
-        float ln = fma((float) e, LN2, (s + s) * poly);
-        float r = (float) Math.sqrt(ln * -2f);
-        float t = u[1] * 4f;
-        int q = (int) t;
-        float th = (t - (float) q - 0.5f) * HALF_PI, th2 = th * th;
-        float sn = fma(th * th2, fma(fma(fma(th2, S4, S3), th2, S2), th2, S1), th);
-        float cs = fma(th2, fma(fma(fma(fma(th2, C5, C4), th2, C3), th2, C2), th2, C1), 1f);
-        float sa = (sn + cs) * INV_SQRT2, ca = (cs - sn) * INV_SQRT2;
-        float sin = (q & 1) != 0 ? ca : sa, cos = (q & 1) != 0 ? -sa : ca;
-        if ((q & 2) != 0) { sin = -sin; cos = -cos; }
-        return r * (sinPart ? sin : cos);
+        float r = (float) Math.sqrt(fma(s * s2, fma(s2, Q2, Q1), fma(s, Q0, e * NEG2LN2)));
+        float x = u[1], x2 = x * x;
+        float sin = x * fma(fma(fma(x2, S3, S2), x2, S1), x2, S0);
+        float cos = fma(fma(fma(x2, C3, C2), x2, C1), x2, 1f);
+        if (u[2] < 0) cos = -cos;
+        boolean swap = u[3] != 0, sinPart = i % 16 >= 8;
+        return r * (sinPart != swap ? sin : cos);
     }
 }
