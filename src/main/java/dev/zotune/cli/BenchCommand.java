@@ -44,7 +44,7 @@ final class BenchCommand {
             int threads = Parallel.threads();
             KernelBench.Report kernels = KernelBench.run(System.out, null, threads);
             NoiseBench.Result noise = NoiseBench.run(1 << 24, 5);
-            System.out.printf("perturb pass θ += ε·z (Philox4x32-10 + Box-Muller, fp32), %d threads: %.2f G parameters/s%n",
+            System.out.printf("perturb pass θ += ε·z (keyed triple32 hash + Box-Muller, fp32), %d threads: %.2f G parameters/s%n",
                     noise.threads(), noise.gigaPerSecond());
             ForwardBench.Result fwd;
             try (TransformerModel m = Models.random(config, 0, DType.F32)) {
