@@ -264,13 +264,15 @@ public final class Trainer {
 
     /**
      * What first-order training with Adam would hold, estimated: the weights as stored, fp32
-     * gradients and two Adam moments for every trainable element, and the activations backward
-     * keeps ({@link MemoryEstimate#backpropActivations}).
+     * gradients and two Adam moments for every trainable element, and the larger of the
+     * activations backward keeps for a training batch ({@link MemoryEstimate#backpropActivations})
+     * and those this run's evaluations used, which a first-order run needs as well.
      */
     public static long backpropEstimate(TransformerModel m, List<Param> params, int batch, int seqLen) {
         long trainable = params.stream().mapToLong(p -> p.tensor().numel()).sum();
         long weights = Memory.current(Memory.Category.WEIGHTS) + Memory.current(Memory.Category.TRAINABLE);
-        long activations = batch == 0 ? 0 : MemoryEstimate.backpropActivations(m.config(), m.outputDim(), batch, seqLen);
+        long activations = Math.max(Memory.peak(Memory.Category.ACTIVATIONS),
+                batch == 0 ? 0 : MemoryEstimate.backpropActivations(m.config(), m.outputDim(), batch, seqLen));
         return weights + 12 * trainable + activations;
     }
 

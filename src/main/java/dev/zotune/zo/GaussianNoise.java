@@ -1,7 +1,6 @@
 package dev.zotune.zo;
 
 import dev.zotune.io.ZotuneException;
-import dev.zotune.tensor.Memory;
 import dev.zotune.tensor.Parallel;
 import dev.zotune.tensor.Vectors;
 import jdk.incubator.vector.FloatVector;
@@ -73,8 +72,12 @@ public final class GaussianNoise {
     static final float S0 = 1.57079637f, S1 = -0.645964086f, S2 = 0.0796876326f, S3 = -0.0046220012f;
     static final float C1 = -1.23369527f, C2 = 0.253577769f, C3 = -0.0203521568f;
 
-    /** Each thread's one-group scratch for partial groups, held for the thread's life. */
-    private static final ThreadLocal<float[]> EDGE = ThreadLocal.withInitial(() -> Memory.floats(Memory.Category.SCRATCH, GROUP));
+    /**
+     * Each thread's one-group scratch (64 bytes) for partial groups, held for the thread's life
+     * and, like the kernels' tail copies, not tracked: a tracked buffer never released would read
+     * as a leak in every accounting check.
+     */
+    private static final ThreadLocal<float[]> EDGE = ThreadLocal.withInitial(() -> new float[GROUP]);
 
     private GaussianNoise() {}
 
