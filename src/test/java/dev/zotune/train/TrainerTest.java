@@ -70,7 +70,9 @@ class TrainerTest {
         assertEquals(12, s.forwards(), "two forwards a step");
         assertEquals("accuracy", s.metric());
         assertTrue(s.dev().score() >= s.zeroShotDev().score(), "the best dev is at least the start's");
-        assertTrue(s.peakBytes().get("activations") > 0 && s.peakRssBytes() > 0 && s.backpropEstimateBytes() > s.peakTrackedBytes());
+        assertTrue(s.peakBytes().get("activations") > 0 && s.peakRssBytes() > 0);
+        // backprop holds what ZO holds plus gradients and Adam moments (other categories may carry other tests' buffers)
+        assertTrue(s.backpropEstimateBytes() > s.peakBytes().get("weights") + s.peakBytes().get("activations"));
 
         RunConfig rc = dir.readJson(RunDir.CONFIG, RunConfig.class);
         assertEquals(config(6), rc.options());
