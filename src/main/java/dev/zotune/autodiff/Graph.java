@@ -117,7 +117,6 @@ public final class Graph implements AutoCloseable {
 
     private Tensor weight(String name) { return weights.tensor(name); }
 
-
     /** A small weight (bias, norm) as fp32, or null when the model has none of that name. */
     private float[] vector(String name) {
         Tensor t = weight(name);
@@ -173,13 +172,6 @@ public final class Graph implements AutoCloseable {
     }
 
     // ---- inputs
-
-    /** A constant input (no gradient, no tangent), owned by the graph. */
-    public Node input(float[] values, int rows, int cols) {
-        Node n = node(rows, cols, false);
-        System.arraycopy(values, 0, n.value, 0, rows * cols);
-        return n;
-    }
 
     /**
      * out[r] = table[ids[r]]. The gradient of row {@code paddingIdx} stays zero, as nn.Embedding's
