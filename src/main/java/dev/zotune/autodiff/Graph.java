@@ -160,6 +160,7 @@ public final class Graph implements AutoCloseable {
             Node n = tape.get(i);
             if (n.grad != null && n.backward != null) n.backward.run();
             give(n.grad);
+            n.grad = null;
         }
     }
 
@@ -445,8 +446,9 @@ public final class Graph implements AutoCloseable {
 
     /**
      * Attention with trainable prefix keys and values (prefix tuning): weights {@code prefixK},
-     * {@code prefixV} [P, kvHeads·hd] are put before every sequence's own keys and values and are
-     * always visible (query position i = P + t, so causal masking never hides them).
+     * {@code prefixV} [P, kvHeads·hd] are put before every sequence's own keys and values, visible
+     * to every query under causal masking (query position i = P + t; a sliding window still
+     * hides them from queries more than a window past them, as it would any key).
      */
     public Node prefixAttention(Node q, Node k, Node v, AttentionShape s, String prefixK, String prefixV) {
         int B = s.batch(), T = s.seqLen(), kvd = k.cols;
@@ -462,7 +464,7 @@ public final class Graph implements AutoCloseable {
         Attention.forward(q.value, kc, vc, B, T, P, L, s.heads(), s.kvHeads(), s.headDim(), mask, s.causal(), s.window(), s.scale(), y.value);
         Tensor tpk = tangents.get(prefixK), tpv = tangents.get(prefixV);
         if (q.tangent != null || k.tangent != null || v.tangent != null || tpk != null || tpv != null) {
-            float[] tk = tangentWithPrefix(tpk, k.tangent, B, T, P, kvd), tv = tangentWithPrefix(tpv, v.tangent, B, T, P, kvd);
+            float[] tk = withPrefix(tpk, k.tangent, B, T, P, kvd), tv = withPrefix(tpv, v.tangent, B, T, P, kvd);
             Attention.jvp(q.value, kc, vc, q.tangent, tk, tv, B, T, P, L, s.heads(), s.kvHeads(), s.headDim(), mask,
                     s.causal(), s.window(), s.scale(), tangentOf(y));
             give(tk);
@@ -478,20 +480,15 @@ public final class Graph implements AutoCloseable {
                 give(dk);
                 give(dv);
             };
+        else {   // nothing will read them again
+            give(kc);
+            give(vc);
+        }
         return y;
     }
 
-    /** [B·(P+T), kvd]: the prefix rows, then the sequence's own, for every sequence. */
+    /** [B·(P+T), kvd]: the prefix rows, then the sequence's own, for every sequence (a null part reads as zeros; both null: null). */
     private float[] withPrefix(Tensor prefix, float[] rows, int B, int T, int P, int kvd) {
-        float[] out = alloc(B * (P + T) * kvd);
-        for (int b = 0; b < B; b++) {
-            prefix.readFloats(0, out, b * (P + T) * kvd, P * kvd);
-            System.arraycopy(rows, b * T * kvd, out, (b * (P + T) + P) * kvd, T * kvd);
-        }
-        return out;
-    }
-
-    private float[] tangentWithPrefix(Tensor prefix, float[] rows, int B, int T, int P, int kvd) {
         if (prefix == null && rows == null) return null;
         float[] out = alloc(B * (P + T) * kvd);
         for (int b = 0; b < B; b++) {

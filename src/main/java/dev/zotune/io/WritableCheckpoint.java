@@ -9,6 +9,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -32,30 +33,38 @@ public final class WritableCheckpoint implements Checkpoint {
         config = src.config();
         source = src.source();
         try (src) {
-            float[] chunk = new float[1 << 16];
-            for (String n : src.names()) {
-                Tensor t = src.tensor(n);
-                MemorySegment seg = arena.allocate(t.dtype().isFloat() ? 4 * t.numel() : t.byteSize(), 64);
-                bytes += seg.byteSize();
-                if (!t.dtype().isFloat()) {   // ids and masks some checkpoints carry: copied as they are
-                    MemorySegment.copy(t.segment(), 0, seg, 0, seg.byteSize());
-                    tensors.put(n, new Tensor(t.dtype(), t.shape(), seg));
-                    continue;
-                }
-                for (long i = 0; i < t.numel(); i += chunk.length) {
-                    int len = (int) Math.min(chunk.length, t.numel() - i);
-                    t.readFloats(i, chunk, 0, len);
-                    MemorySegment.copy(chunk, 0, seg, F32, 4 * i, len);
-                }
-                tensors.put(n, new Tensor(DType.F32, t.shape(), seg));
-                inOut.put(n, src.storedInOut(n));
-            }
+            copy(src);
+        } catch (RuntimeException e) {
+            arena.close();
+            throw e;
         }
         Memory.add(Memory.Category.WEIGHTS, bytes);
     }
 
+    /** Every tensor of {@code src} into this arena: floats widened to fp32, ids and masks as they are. */
+    private void copy(Checkpoint src) {
+        float[] chunk = new float[1 << 16];
+        for (String n : src.names()) {
+            Tensor t = src.tensor(n);
+            MemorySegment seg = arena.allocate(t.dtype().isFloat() ? 4 * t.numel() : t.byteSize(), 64);
+            bytes += seg.byteSize();
+            if (!t.dtype().isFloat()) {
+                MemorySegment.copy(t.segment(), 0, seg, 0, seg.byteSize());
+                tensors.put(n, new Tensor(t.dtype(), t.shape(), seg));
+                continue;
+            }
+            for (long i = 0; i < t.numel(); i += chunk.length) {
+                int len = (int) Math.min(chunk.length, t.numel() - i);
+                t.readFloats(i, chunk, 0, len);
+                MemorySegment.copy(chunk, 0, seg, F32, 4 * i, len);
+            }
+            tensors.put(n, new Tensor(DType.F32, t.shape(), seg));
+            inOut.put(n, src.storedInOut(n));
+        }
+    }
+
     @Override public JsonNode config() { return config; }
-    @Override public Set<String> names() { return tensors.keySet(); }
+    @Override public Set<String> names() { return Collections.unmodifiableSet(tensors.keySet()); }
     @Override public Tensor tensor(String name) { return tensors.get(name); }
     @Override public boolean storedInOut(String name) { return inOut.getOrDefault(name, false); }
     @Override public String source() { return source; }

@@ -102,7 +102,7 @@ public final class BertModel extends TransformerModel {
         g.free(x);
         h = replace(g, h, g.layerNorm(h, roberta ? "lm_head.layer_norm" : t + "LayerNorm", eps));
         String decoder = roberta ? "lm_head.decoder.weight" : "cls.predictions.decoder.weight";
-        if (tensor(decoder) == null) decoder = e + "word_embeddings.weight";
+        if (ck.tensor(decoder) == null) decoder = e + "word_embeddings.weight";
         return replace(g, h, g.linear(h, decoder, roberta ? "lm_head.bias" : "cls.predictions.bias"));
     }
 

@@ -6,7 +6,11 @@ import dev.zotune.tensor.Memory;
 import java.util.Arrays;
 import java.util.function.IntConsumer;
 
-/** Greedy decoding with a KV cache: the prompt in one forward, then one token per forward. */
+/**
+ * Greedy decoding with a KV cache: the prompt in one forward, then one token per forward. A
+ * prefix-tuned model, whose prefix keys the cache does not hold, decodes without one (the whole
+ * sequence again each step: the same tokens, more work).
+ */
 public final class Generator {
     private Generator() {}
 
@@ -18,10 +22,12 @@ public final class Generator {
         if (model.head() != TransformerModel.Head.CAUSAL_LM)
             throw new ZotuneException(model.config().modelType() + ": generation needs a causal LM");
         if (prompt.length == 0) throw new ZotuneException("generate: the prompt is empty");
-        int total = Math.min(prompt.length + maxNew, model.config().maxPositions());
+        int extra = model.virtualTokens();
+        int total = Math.min(prompt.length + maxNew, model.config().maxPositions() - extra);
         int[] out = Arrays.copyOf(prompt, total);
         int V = model.outputDim(), n = prompt.length;
-        try (KvCache cache = model.newCache(1, total)) {
+        boolean cached = model.decodesWithCache();
+        try (KvCache cache = cached ? model.newCache(1, total + extra) : null) {
             float[] logits = model.forward(Batch.of(prompt), cache);
             while (n < total) {
                 int next = argmax(logits, (logits.length / V - 1) * V, V);
@@ -29,7 +35,7 @@ public final class Generator {
                 out[n++] = next;
                 onToken.accept(next);
                 if (next == eos || n == total) return Arrays.copyOf(out, n);
-                logits = model.forward(Batch.of(next), cache);
+                logits = model.forward(cached ? Batch.of(next) : Batch.of(Arrays.copyOf(out, n)), cache);
             }
             Memory.release(Memory.Category.ACTIVATIONS, logits);
         }

@@ -45,7 +45,7 @@ public final class LlamaModel extends TransformerModel {
     @Override public List<String> headWeights() { return List.of(lmHead()); }
 
     private String lmHead() {
-        return cfg.tieWordEmbeddings() || tensor("lm_head.weight") == null ? "model.embed_tokens.weight" : "lm_head.weight";
+        return cfg.tieWordEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight";
     }
 
     @Override public Head head() { return Head.CAUSAL_LM; }

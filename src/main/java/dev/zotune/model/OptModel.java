@@ -39,7 +39,7 @@ public final class OptModel extends TransformerModel {
 
     @Override public List<String> headWeights() { return List.of(lmHead()); }
 
-    private String lmHead() { return tensor("lm_head.weight") != null ? "lm_head.weight" : D + "embed_tokens.weight"; }
+    private String lmHead() { return ck.tensor("lm_head.weight") != null ? "lm_head.weight" : D + "embed_tokens.weight"; }
 
     @Override public Head head() { return Head.CAUSAL_LM; }
 

@@ -50,8 +50,9 @@ public enum Scheme {
         List<Param> params = new ArrayList<>();
         SplittableRandom rng = new SplittableRandom(seed);
         switch (this) {
-            case FT -> {
-                for (String n : m.checkpoint().names()) params.add(param(n, m.tensor(n)));
+            case FT -> {   // what the forward reads: not a pooler, an NSP head or an lm_head tied away
+                Set<String> read = m.reads().tensors();
+                for (String n : m.checkpoint().names()) if (read.contains(n)) params.add(param(n, m.tensor(n)));
             }
             case LORA -> addLora(m, o, rng, params);
             case PREFIX -> addPrefix(m, o.prefixTokens(), rng, params);
@@ -79,10 +80,9 @@ public enum Scheme {
         Set<String> targets = o.loraTargets().isEmpty()
                 ? (m.config().isDecoder() ? Set.of("q_proj", "v_proj") : Set.of("query", "value")) : o.loraTargets();
         int r = o.loraRank();
-        for (String n : m.checkpoint().names()) {
-            if (!n.endsWith(".weight")) continue;
-            String module = n.substring(0, n.length() - ".weight".length());
+        for (String module : m.reads().linears()) {   // the layers that take a LoRA update: not heads, not embeddings
             if (!targets.contains(module.substring(module.lastIndexOf('.') + 1))) continue;
+            String n = module + ".weight";
             var w = m.checkpoint().matrix(n);
             // kaiming_uniform_(a = √5), PyTorch's nn.Linear default: U(−1/√in, 1/√in)
             float[] a = Memory.floats(Memory.Category.TRAINABLE, r * w.in());
@@ -94,7 +94,7 @@ public enum Scheme {
             params.add(param(module + ".lora_A", m.tensor(module + ".lora_A")));
             params.add(param(module + ".lora_B", m.tensor(module + ".lora_B")));
         }
-        if (params.isEmpty()) throw new ZotuneException("lora: no linear layer of the model is named " + targets);
+        if (params.isEmpty()) throw new ZotuneException("lora: no linear layer of the model (heads and embeddings excluded) is named " + targets);
         m.setLoraScale(o.loraAlpha() / r);
     }
 

@@ -18,8 +18,10 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A transformer over a checkpoint's weights and any adapters beside them. Subclasses write their
@@ -43,6 +45,7 @@ public abstract class TransformerModel implements Weights, AutoCloseable {
     private final Map<String, Tensor> adapters = new LinkedHashMap<>();
     private float loraScale;
     private List<float[][]> kvCapture;
+    private Reads reads;
 
     protected TransformerModel(ModelConfig cfg, Checkpoint ck) {
         this.cfg = cfg;
@@ -160,14 +163,30 @@ public abstract class TransformerModel implements Weights, AutoCloseable {
     /** The scale α/r of LoRA updates. */
     public void setLoraScale(float s) { loraScale = s; }
 
+    /** What one forward pass reads: every tensor by name, and the linear layers that go through {@link #linear}. */
+    public record Reads(Set<String> tensors, Set<String> linears) {}
+
+    /** The tensors and linear layers a forward pass of this model reads (one probe forward of one token). */
+    public Reads reads() {
+        reads = new Reads(new LinkedHashSet<>(), new LinkedHashSet<>());
+        try {
+            Memory.release(Memory.Category.ACTIVATIONS, forward(Batch.of(cfg.padTokenId() == 0 ? 1 : 0)));
+            return reads;
+        } finally {
+            reads = null;
+        }
+    }
+
     @Override
     public Tensor tensor(String name) {
+        if (reads != null) reads.tensors().add(name);
         Tensor t = adapters.get(name);
         return t != null ? t : ck.tensor(name);
     }
 
     @Override
     public WeightMatrix matrix(String name) {
+        if (reads != null) reads.tensors().add(name);
         Tensor t = adapters.get(name);
         return t == null ? ck.matrix(name) : new WeightMatrix(t, ck.tensor(name) != null && ck.storedInOut(name));
     }
@@ -177,6 +196,7 @@ public abstract class TransformerModel implements Weights, AutoCloseable {
      * update s·(x·Aᵀ)·Bᵀ when adapters name.lora_A and name.lora_B exist.
      */
     protected Node linear(Graph g, Node x, String name) {
+        if (reads != null) reads.linears().add(name);
         Node y = g.linear(x, name + ".weight", name + ".bias");
         if (!adapters.containsKey(name + ".lora_A")) return y;
         Node a = g.linear(x, name + ".lora_A", null);
@@ -212,7 +232,7 @@ public abstract class TransformerModel implements Weights, AutoCloseable {
     /** {@link #build}, with prompt tuning's virtual tokens prepended (and their output rows dropped). */
     private Node run(Graph g, Batch b, KvCache cache) {
         if (!prompting(cache)) return build(g, b, cache);
-        int P = promptTokens(), B = b.batch(), T = b.seqLen() + P;
+        int P = virtualTokens(), B = b.batch(), T = b.seqLen() + P;
         int filler = cfg.padTokenId() == 0 ? 1 : 0;   // any real id: its embedding is replaced
         int[] ids = new int[B * T], mask = new int[B * T], types = b.tokenTypeIds() == null ? null : new int[B * T];
         for (int r = 0; r < B; r++) {
@@ -226,13 +246,17 @@ public abstract class TransformerModel implements Weights, AutoCloseable {
         return head() == Head.CLASSIFIER ? out : replace(g, out, g.dropRows(out, B, T, P));
     }
 
-    private int promptTokens() {
+    /** Prompt tuning's virtual tokens, which every sequence gets before its own (0 without prompt tuning). */
+    public int virtualTokens() {
         Tensor t = adapters.get(PROMPT);
         return t == null ? 0 : (int) t.dim(0);
     }
 
+    /** False for a prefix-tuned model: a KV cache does not hold its prefix, so it decodes without one. */
+    public boolean decodesWithCache() { return !adapters.containsKey(prefixKeys(0)); }
+
     /** Whether this call prepends virtual tokens: prompt tuning, and not a continuation of a cache. */
-    private boolean prompting(KvCache cache) { return promptTokens() > 0 && (cache == null || cache.length == 0); }
+    private boolean prompting(KvCache cache) { return virtualTokens() > 0 && (cache == null || cache.length == 0); }
 
     /** The token embeddings of a batch, with prompt tuning's virtual tokens spliced in. */
     protected Node embedTokens(Graph g, Batch b, KvCache cache, int dim) {
@@ -246,7 +270,7 @@ public abstract class TransformerModel implements Weights, AutoCloseable {
         if (!adapters.containsKey(prefixKeys(l)))
             return g.attention(q, k, v, s, Decoding.store(cache, l, k.value, v.value, s.batch(), s.seqLen(), k.cols), past,
                     cache == null ? s.seqLen() : cache.capacity);
-        if (cache != null) throw new ZotuneException("prefix tuning: decoding with a KV cache is not supported; decode without one");
+        if (cache != null) throw new ZotuneException("prefix tuning: a KV cache does not hold the prefix; decode without one");
         return g.prefixAttention(q, k, v, s, prefixKeys(l), prefixValues(l));
     }
 
