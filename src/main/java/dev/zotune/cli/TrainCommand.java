@@ -85,6 +85,12 @@ final class TrainCommand implements Callable<Integer> {
     Integer numTest;
     @Option(names = "--per-class", description = "Train examples per class instead of --num-train, e.g. 16 (MeZO's k-shot setting; fixed-label tasks).")
     Integer perClass;
+    @Option(names = "--lora-rank", description = "LoRA rank r (default 8).")
+    Integer loraRank;
+    @Option(names = "--lora-alpha", description = "LoRA α; updates are scaled by α/r (default 16).")
+    Double loraAlpha;
+    @Option(names = "--lora-targets", description = "Comma-separated linear layers LoRA adapts, by last name component (default: q_proj,v_proj; BERT query,value).")
+    String loraTargets;
     @Option(names = "--max-length", description = "Tokens per sequence; longer inputs lose tokens from the left (default 512).")
     Integer maxLength;
     @Option(names = "--data-dir", description = "Folder of task data (one folder per task); default ../shared/data when it exists, else the Hugging Face Hub.")
@@ -126,7 +132,9 @@ final class TrainCommand implements Callable<Integer> {
                 or(numTest, base == null ? tk.defaultNumTest() : base.numTest()),
                 or(perClass, base == null ? 0 : base.perClass()),
                 or(maxLength, base == null ? DEFAULT_MAX_LENGTH : base.maxLength()),
-                dataDir != null ? dataDir.toString() : base == null ? null : base.dataDir());
+                dataDir != null ? dataDir.toString() : base == null ? null : base.dataDir(),
+                or(loraRank, base == null ? 8 : base.loraRank()), or(loraAlpha, base == null ? 16.0 : base.loraAlpha()),
+                or(loraTargets, base == null ? "" : base.loraTargets()));
     }
 
     private static <T> T or(T given, T dflt) { return given != null ? given : dflt; }

@@ -5,6 +5,8 @@ import dev.zotune.io.ZotuneException;
 import dev.zotune.model.Scheme;
 import dev.zotune.optim.Optimizers;
 
+import java.util.Set;
+
 /**
  * Every option of a training run, resolved (defaults filled in): written as the run's config.json,
  * and compared field by field when a run resumes. The defaults are the benchmark's (ZO-BENCH.md §1):
@@ -17,12 +19,14 @@ import dev.zotune.optim.Optimizers;
  * @param flushEvery  checkpoint flush every this many steps (and after the last)
  * @param perClass    train examples per class instead of numTrain (k-shot), 0 = off
  * @param dataDir     the --data-dir given, or null
+ * @param loraTargets comma-separated names of the linear layers LoRA adapts ("" = the architecture's q and v projections)
  */
 public record TrainConfig(String model, String task, String optimizer, String scheme, String loss, String template,
                           int steps, int batchSize, double lr, double eps, int q, boolean oneSided, double weightDecay,
                           double momentum, double beta1, double beta2, double adamEps, double clipNorm,
                           String schedule, int warmup, long seed, int evalEvery, int flushEvery,
-                          int numTrain, int numDev, int numTest, int perClass, int maxLength, String dataDir) {
+                          int numTrain, int numDev, int numTest, int perClass, int maxLength, String dataDir,
+                          int loraRank, double loraAlpha, String loraTargets) {
     public TrainConfig {
         if (!Optimizers.NAMES.contains(optimizer))
             throw new ZotuneException("unknown optimizer '" + optimizer + "'; known: " + String.join(", ", Optimizers.NAMES));
@@ -40,6 +44,7 @@ public record TrainConfig(String model, String task, String optimizer, String sc
         if (!(eps > 0) || Double.isInfinite(eps)) throw new ZotuneException("--eps must be a positive number, not " + eps);
         if (!(weightDecay >= 0)) throw new ZotuneException("--weight-decay must not be negative, not " + weightDecay);
         if (warmup < 0 || warmup > steps) throw new ZotuneException("--warmup must be in [0, --steps], not " + warmup);
+        if (loraRank < 1 || !(loraAlpha > 0)) throw new ZotuneException("--lora-rank and --lora-alpha must be positive");
         if (perClass < 0) throw new ZotuneException("--per-class must not be negative, not " + perClass);
         if (numTrain < 1 || numDev < 0 || numTest < 0) throw new ZotuneException("--num-train must be positive and --num-dev, --num-test not negative");
     }
@@ -85,4 +90,11 @@ public record TrainConfig(String model, String task, String optimizer, String sc
 
     /** ZO flushes are kilobytes: every 100 steps; FO flushes write the weights: at each evaluation. */
     public static int defaultFlushEvery(String optimizer, int evalEvery) { return firstOrder(optimizer) ? evalEvery : 100; }
+
+    /** The scheme options these settings give. */
+    public Scheme.Options schemeOptions() {
+        Set<String> targets = loraTargets.isBlank() ? Set.of() : Set.of(loraTargets.split("\\s*,\\s*"));
+        Scheme.Options d = Scheme.Options.defaults();
+        return new Scheme.Options(loraRank, (float) loraAlpha, targets, d.prefixTokens(), d.promptTokens());
+    }
 }

@@ -57,7 +57,7 @@ public final class TrainingSession implements AutoCloseable {
                 model.addClassifier(SentenceEmbedder.embed(model, tokenizer, train.getFirst().candidates().stream().map(String::strip).toList()));
             else model.addClassifier(1, cfg.seed());
         }
-        this.params = Scheme.of(cfg.scheme()).apply(model, Scheme.Options.defaults(), cfg.seed());
+        this.params = Scheme.of(cfg.scheme()).apply(model, cfg.schemeOptions(), cfg.seed());
         this.batcher = new TaskBatcher(model, tokenizer, task, LossMode.of(cfg.loss()), cfg.maxLength());
         this.evaluator = new Evaluator(model, batcher, tokenizer, task, cfg.maxLength(), cfg.batchSize());
         this.schedule = Schedule.parse(cfg.schedule(), cfg.warmup(), cfg.steps());

@@ -23,7 +23,7 @@ class MiniLmSst2Test {
     private static TrainConfig config(String optimizer, double lr) {
         return new TrainConfig("minilm", "sst2", optimizer, "ft", "classification", "aligned",
                 30, 16, lr, 1e-3, 1, false, 0, 0.9, 0.9, 0.999, 1e-8, optimizer.startsWith("fo-") ? 1 : 0, "constant", 0, 0, 30, 30,
-                480, 200, 200, 0, 128, Shared.path("data").toString());
+                480, 200, 200, 0, 128, Shared.path("data").toString(), 8, 16, "");
     }
 
     private Summary train(TrainConfig c, String name) throws Exception {

@@ -37,7 +37,7 @@ class TrainerTest {
     static TrainConfig config(int steps) {
         return new TrainConfig(Shared.path("models/stories260K-hf").toString(), "sst2", "zo-sgd", "ft", "classification", "aligned",
                 steps, 4, 1e-4, 1e-3, 1, false, 0, 0.9, 0.9, 0.999, 1e-8, 0, "constant", 0, 42, 3, 2,
-                12, 8, 8, 0, 64, Shared.path("data").toString());
+                12, 8, 8, 0, 64, Shared.path("data").toString(), 8, 16, "");
     }
 
     private static Summary train(TrainConfig c, RunDir dir, boolean resume, Optimizer wrap) {
