@@ -35,28 +35,28 @@ public final class Graph implements AutoCloseable {
     public enum Mode { INFER, GRAD, JVP }
 
     private final Mode mode;
-    private final Weights weights;
+    private final WeightSource weights;
     private final Map<String, float[]> grads;
     private final Map<String, Tensor> tangents;
     private final List<Node> tape = new ArrayList<>();
     private final Set<float[]> owned = Collections.newSetFromMap(new IdentityHashMap<>());
 
-    private Graph(Mode mode, Weights weights, Map<String, float[]> grads, Map<String, Tensor> tangents) {
+    private Graph(Mode mode, WeightSource weights, Map<String, float[]> grads, Map<String, Tensor> tangents) {
         this.mode = mode;
         this.weights = weights;
         this.grads = grads;
         this.tangents = tangents;
     }
 
-    public static Graph infer(Weights weights) { return new Graph(Mode.INFER, weights, Map.of(), Map.of()); }
+    public static Graph infer(WeightSource weights) { return new Graph(Mode.INFER, weights, Map.of(), Map.of()); }
 
     /** Reverse mode: dL/dw is added into {@code grads.get(w)} for each trainable weight w. */
-    public static Graph grad(Weights weights, Map<String, float[]> grads) {
+    public static Graph grad(WeightSource weights, Map<String, float[]> grads) {
         return new Graph(Mode.GRAD, weights, grads, Map.of());
     }
 
     /** Forward mode along {@code tangents} (one per trainable weight, same shape). */
-    public static Graph jvp(Weights weights, Map<String, Tensor> tangents) {
+    public static Graph jvp(WeightSource weights, Map<String, Tensor> tangents) {
         return new Graph(Mode.JVP, weights, Map.of(), tangents);
     }
 

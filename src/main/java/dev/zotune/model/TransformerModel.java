@@ -2,7 +2,7 @@ package dev.zotune.model;
 
 import dev.zotune.autodiff.Graph;
 import dev.zotune.autodiff.Graph.Node;
-import dev.zotune.autodiff.Weights;
+import dev.zotune.autodiff.WeightSource;
 import dev.zotune.io.Checkpoint;
 import dev.zotune.io.ZotuneException;
 import dev.zotune.optim.Param;
@@ -15,7 +15,6 @@ import dev.zotune.zo.GaussianNoise;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -28,7 +27,7 @@ import java.util.Set;
  * forward pass once, top to bottom, against a {@link Graph}, reading weights by HF name; the graph
  * runs it for inference, for gradients (reverse mode) or for a JVP (forward mode).
  */
-public abstract class TransformerModel implements Weights, AutoCloseable {
+public abstract class TransformerModel implements WeightSource, AutoCloseable {
     public enum Head { CAUSAL_LM, MASKED_LM, ENCODER, CLASSIFIER }
 
     /** Names of the classification head a bare encoder gets (as HF's *ForSequenceClassification names it). */
@@ -156,9 +155,6 @@ public abstract class TransformerModel implements Weights, AutoCloseable {
         adapters.put(name, own);
         return own;
     }
-
-    /** The adapters added so far, in the order they were added. */
-    public Map<String, Tensor> adapters() { return Collections.unmodifiableMap(adapters); }
 
     /** The scale α/r of LoRA updates. */
     public void setLoraScale(float s) { loraScale = s; }
