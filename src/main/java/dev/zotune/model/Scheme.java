@@ -19,7 +19,7 @@ import java.util.SplittableRandom;
  * The list's order is the z stream of each parameter, so it is fixed: checkpoint order, then adapters.
  */
 public enum Scheme {
-    /** Every checkpoint tensor (embeddings, positions, norms included); they must be fp32 and writable. */
+    /** Every checkpoint tensor the forward reads (embeddings, positions, norms included); they must be fp32 and writable. */
     FT,
     /** LoRA, r 8, α 16 by default, on q_proj and v_proj (BERT: query, value); A kaiming-uniform, B zero. */
     LORA,
@@ -42,8 +42,6 @@ public enum Scheme {
             throw new ZotuneException("unknown scheme '" + name + "' (ft, lora, prefix, prompt, head)");
         }
     }
-
-    public String id() { return name().toLowerCase(Locale.ROOT); }
 
     /** Adds this scheme's adapters to {@code m} (seeded) and returns the trainable parameters. */
     public List<Param> apply(TransformerModel m, Options o, long seed) {
