@@ -44,16 +44,25 @@ public final class Loss {
             for (int b = 0; b < batch; b++)
                 for (int t = 0; t + shift < seqLen; t++) {
                     int y = labels[b * seqLen + t + shift];
-                    if (y != IGNORE) softmaxGrad(logits, (b * seqLen + t) * vocab, vocab, y, 1.0 / count, dOut);
+                    if (y != IGNORE) addLogProbGradient(logits, (b * seqLen + t) * vocab, vocab, y, -1.0 / count, dOut);
                 }
             return loss;
         };
     }
 
-    /** dOut[off..off+n) += w·(softmax(logits[off..off+n)) − onehot(y)). */
-    public static void softmaxGrad(float[] logits, int off, int n, int y, double w, float[] dOut) {
-        float lse = Ops.logSumExp(logits, off, n);
-        for (int j = 0; j < n; j++) dOut[off + j] += (float) (w * (Math.exp(logits[off + j] - lse) - (j == y ? 1 : 0)));
+    /**
+     * dOut[off..off+n) += scale · d log p(token)/d logits = scale · (onehot(token) − softmax), the
+     * softmax taken in double against a max-shifted log-sum-exp summed in order (same bits on any
+     * thread count). The one gradient of a log-probability every loss head uses.
+     */
+    public static void addLogProbGradient(float[] logits, int off, int n, int token, double scale, float[] dOut) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int v = 0; v < n; v++) max = Math.max(max, logits[off + v]);
+        double sum = 0;
+        for (int v = 0; v < n; v++) sum += Math.exp(logits[off + v] - max);
+        double lse = max + Math.log(sum);
+        for (int v = 0; v < n; v++)
+            dOut[off + v] += (float) (scale * ((v == token ? 1 : 0) - Math.exp(logits[off + v] - lse)));
     }
 
     private static double meanCe(float[] logits, int batch, int seqLen, int vocab, int[] labels, int shift) {

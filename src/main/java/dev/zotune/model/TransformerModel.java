@@ -21,6 +21,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiConsumer;
 
 /**
  * A transformer over a checkpoint's weights and any adapters beside them. Subclasses write their
@@ -299,15 +300,7 @@ public abstract class TransformerModel implements WeightSource, AutoCloseable {
         Map<String, float[]> byName = new HashMap<>();
         for (int i = 0; i < params.size(); i++) byName.put(params.get(i).name(), grads.get(i));
         try (Graph g = Graph.grad(this, byName)) {
-            Node out = run(g, batch, null);
-            float[] dOut = Memory.floats(Memory.Category.ACTIVATIONS, out.size());
-            try {
-                double loss = head.loss(out.value, dOut);
-                g.backward(out, dOut);
-                return loss;
-            } finally {
-                Memory.release(Memory.Category.ACTIVATIONS, dOut);
-            }
+            return differentiate(g, batch, head, (out, dOut) -> g.backward(out, dOut))[0];
         }
     }
 
@@ -316,14 +309,20 @@ public abstract class TransformerModel implements WeightSource, AutoCloseable {
         Map<String, Tensor> byName = new HashMap<>();
         for (int i = 0; i < params.size(); i++) byName.put(params.get(i).name(), tangents.get(i));
         try (Graph g = Graph.jvp(this, byName)) {
-            Node out = run(g, batch, null);
-            float[] dOut = Memory.floats(Memory.Category.ACTIVATIONS, out.size());
-            try {
-                double loss = head.loss(out.value, dOut);
-                return new double[] {loss, Graph.dot(dOut, out)};
-            } finally {
-                Memory.release(Memory.Category.ACTIVATIONS, dOut);
-            }
+            return differentiate(g, batch, head, (out, dOut) -> {});
+        }
+    }
+
+    /** Runs the forward on {@code g}, the loss head with dL/d(out), then {@code then}: {L, ⟨dL/d(out), tangent of out⟩}. */
+    private double[] differentiate(Graph g, Batch batch, LossHead head, BiConsumer<Node, float[]> then) {
+        Node out = run(g, batch, null);
+        float[] dOut = Memory.floats(Memory.Category.ACTIVATIONS, out.size());
+        try {
+            double loss = head.loss(out.value, dOut);
+            then.accept(out, dOut);
+            return new double[] {loss, Graph.dot(dOut, out)};
+        } finally {
+            Memory.release(Memory.Category.ACTIVATIONS, dOut);
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.zotune.train;
 
 import dev.zotune.io.ZotuneException;
+import dev.zotune.model.Loss;
 
 import java.util.Arrays;
 
@@ -37,7 +38,7 @@ public final class OptionLmLoss implements LossHead {
             for (int t = start[r]; t < seqLen; t++) {
                 int row = r * seqLen + t - 1, y = ids[r * seqLen + t];
                 sum -= TokenLogProbs.logProb(out, row, vocab, y);
-                if (dOut != null) TokenLogProbs.addGradient(out, row, vocab, y, -1.0 / tokens, dOut);
+                if (dOut != null) Loss.addLogProbGradient(out, row * vocab, vocab, y, -1.0 / tokens, dOut);
             }
         return sum / tokens;
     }

@@ -1,6 +1,7 @@
 package dev.zotune.train;
 
 import dev.zotune.io.ZotuneException;
+import dev.zotune.model.Loss;
 
 /**
  * Loss mode (a) for causal LMs: the batch holds every candidate of every example as one left-padded
@@ -34,6 +35,6 @@ public final class OptionLogProbLoss extends CandidateLoss {
     @Override
     protected void addScoreGradient(float[] out, int c, double g, float[] dOut) {
         double scale = g / (seqLen - start[c]);
-        for (int t = start[c]; t < seqLen; t++) TokenLogProbs.addGradient(out, c * seqLen + t - 1, vocab, ids[c * seqLen + t], scale, dOut);
+        for (int t = start[c]; t < seqLen; t++) Loss.addLogProbGradient(out, (c * seqLen + t - 1) * vocab, vocab, ids[c * seqLen + t], scale, dOut);
     }
 }

@@ -1,8 +1,9 @@
 package dev.zotune.train;
 
 /**
- * log p(token | logits row) and its gradient, in double: the building block of the option-token
- * losses. Rows are {@code vocab} wide in a flat [rows, vocab] array.
+ * log p(token | logits row) in double: the building block of the option-token losses (their
+ * gradient is {@link dev.zotune.model.Loss#addLogProbGradient}). Rows are {@code vocab} wide in a
+ * flat [rows, vocab] array.
  */
 final class TokenLogProbs {
     private TokenLogProbs() {}
@@ -20,15 +21,5 @@ final class TokenLogProbs {
 
     static double logProb(float[] out, int row, int vocab, int token) {
         return out[row * vocab + token] - logSumExp(out, row, vocab);
-    }
-
-    /** dOut[row] += scale · d log p(token)/d row = scale · (onehot(token) − softmax(row)). */
-    static void addGradient(float[] out, int row, int vocab, int token, double scale, float[] dOut) {
-        int off = row * vocab;
-        double lse = logSumExp(out, row, vocab);
-        for (int v = 0; v < vocab; v++) {
-            double p = Math.exp(out[off + v] - lse);
-            dOut[off + v] += (float) (scale * ((v == token ? 1 : 0) - p));
-        }
     }
 }

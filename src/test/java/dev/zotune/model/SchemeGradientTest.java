@@ -88,7 +88,7 @@ class SchemeGradientTest {
                 double l = 0;
                 for (int b = 0; b < B; b++) {
                     l -= Loss.logProb(out, b, 3, 1) / B;
-                    if (dOut != null) Loss.softmaxGrad(out, b * 3, 3, 1, 1.0 / B, dOut);
+                    if (dOut != null) Loss.addLogProbGradient(out, b * 3, 3, 1, -1.0 / B, dOut);
                 }
                 return l;
             };
