@@ -8,6 +8,7 @@ import dev.zotune.train.Evaluation;
 import dev.zotune.train.LossMode;
 import dev.zotune.train.RunConfig;
 import dev.zotune.train.RunDir;
+import dev.zotune.train.StepTimes;
 import dev.zotune.train.Summary;
 import dev.zotune.train.TrainConfig;
 import dev.zotune.train.Trainer;
@@ -184,7 +185,9 @@ final class TrainCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "best dev %s %s at step %d (zero-shot %s); test %s %s (zero-shot %s): %+.1f points over zero-shot%n",
                 metric, pct(r.dev()), r.bestStep(), pct(r.zeroShotDev()), metric, pct(r.test()), pct(r.zeroShotTest()),
                 100 * (r.test().score() - r.zeroShotTest().score()));
-        System.out.printf(Locale.ROOT, "step time %.1f ms (mean of %d steps after warm-up), %d forwards%n", r.meanStepMs(), r.timedSteps(), r.forwards());
+        StepTimes t = r.stepTime();
+        System.out.printf(Locale.ROOT, "step time %.1f ± %.1f ms (mean ± sd of %d steps after %d warm-up; median %.1f), %.0f tokens/s; %.1f forwards and %d backwards per step%n",
+                t.meanMs(), t.stdMs(), t.steps(), t.warmup(), t.medianMs(), t.tokensPerSecond(), r.forwardsPerStep(), r.backwardsPerStep());
         StringBuilder cats = new StringBuilder();
         for (Map.Entry<String, Long> e : r.peakBytes().entrySet())
             if (e.getValue() > 0) cats.append(cats.isEmpty() ? "" : ", ").append(e.getKey()).append(' ').append(MemoryEstimate.human(e.getValue()));

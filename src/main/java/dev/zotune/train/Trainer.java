@@ -16,6 +16,8 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryType;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,6 +60,7 @@ public final class Trainer {
     private List<String> trajectory;
     private StepRecord lastRecord;
     private final List<Double> stepMs = new ArrayList<>();
+    private final List<Long> stepTokens = new ArrayList<>();
     private long largestBatch, largestBatchSeq;
 
     /** Trains the session's parameters with {@code optimizer}, writing into {@code dir}; {@code log} takes the run's messages. */
@@ -96,10 +99,15 @@ public final class Trainer {
         return z ^ (z >>> 31);
     }
 
-    /** Trains from the start, or with {@code resume} from the run folder's last flush; writes and returns the summary. */
+    /** Trains from the start, or with {@code resume} from the run folder's last flush; writes and returns the summary (a finished run's, as written). */
     public Summary run(boolean resume) {
-        if (resume) restore();
-        else start(Weights.fingerprint(params));
+        if (resume) {
+            restore();
+            // a finished run: its summary stands (measured when it ran)
+            if (state.step() == cfg.steps() && Files.exists(dir.file(RunDir.SUMMARY))) return dir.readJson(RunDir.SUMMARY, Summary.class);
+        } else {
+            start(Weights.fingerprint(params));
+        }
         Memory.resetPeaks();
         try (ProgressBar bar = progressBar ? bar() : null) {
             for (long step = state.step() + 1; step <= cfg.steps(); step++) {
@@ -132,6 +140,7 @@ public final class Trainer {
         }
         double ms = (System.nanoTime() - t0) / 1e6;
         stepMs.add(ms);
+        stepTokens.add(IntStream.of(enc.batch().attentionMask()).asLongStream().sum());
         lastRecord = r;
         ObjectNode line = RunDir.JSON.createObjectNode().put("step", step).put("loss", r.loss()).put("lr", rate);
         var g = line.putArray("g");
@@ -244,14 +253,13 @@ public final class Trainer {
     }
 
     private Summary summary() {
-        int warm = stepMs.size() < 2 ? 0 : Math.max(1, stepMs.size() / 10);
-        List<Double> timed = stepMs.subList(warm, stepMs.size());
-        double mean = timed.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
         Map<String, Long> peaks = new LinkedHashMap<>();
         Memory.peaks().forEach((c, b) -> peaks.put(c.name().toLowerCase(Locale.ROOT), b));
         return new Summary(cfg.task(), Task.of(cfg.task()).isGeneration() ? "f1" : "accuracy", cfg.steps(), state.forwards(), state.bestStep(), state.zeroShotDev(),
-                state.zeroShotTest(), state.bestDev(), state.bestTest(), mean, timed.size(), peaks, Memory.totalPeak(),
-                peakRss(), backpropEstimate(session.model, params, (int) largestBatch, (int) largestBatchSeq));
+                state.zeroShotTest(), state.bestDev(), state.bestTest(), (double) state.forwards() / Math.max(1, state.step()),
+                TrainConfig.firstOrder(cfg.optimizer()) ? 1 : 0, StepTimes.of(stepMs, stepTokens), peaks, Memory.totalPeak(),
+                peakRss(), peakHeap(), Runtime.getRuntime().maxMemory(),
+                backpropEstimate(session.model, params, (int) largestBatch, (int) largestBatchSeq));
     }
 
     private static long stepOf(String metricsLine) {
@@ -274,6 +282,12 @@ public final class Trainer {
         long activations = Math.max(Memory.peak(Memory.Category.ACTIVATIONS),
                 batch == 0 ? 0 : MemoryEstimate.backpropActivations(m.config(), m.outputDim(), batch, seqLen));
         return weights + 12 * trainable + activations;
+    }
+
+    /** The sum of the JVM heap pools' peak usage since start: an upper bound of the heap's peak. */
+    public static long peakHeap() {
+        return ManagementFactory.getMemoryPoolMXBeans().stream().filter(p -> p.getType() == MemoryType.HEAP)
+                .mapToLong(p -> p.getPeakUsage().getUsed()).sum();
     }
 
     /** The process's peak resident set from /proc/self/status (VmHWM), or −1 where there is none. */
