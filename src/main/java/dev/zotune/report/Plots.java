@@ -63,16 +63,17 @@ final class Plots {
 
     /**
      * Stacked bars of tracked bytes by category, one bar per name; values in GiB where the largest bar
-     * reaches 1 GiB, else MiB. Absent (negative) categories count as zero.
+     * reaches 1 GiB, else MiB. Absent (negative) categories count as zero. Each category's peak may fall
+     * at a different moment, so a bar can exceed the total peak.
      */
     static CategoryChart breakdown(String title, List<String> names, List<Breakdown> bars) {
         double max = bars.stream().mapToDouble(b -> Arrays.stream(b.values()).filter(v -> v > 0).sum()).max().orElse(0);
         boolean gib = max >= Format.GIB;
         double unit = gib ? Format.GIB : Format.MIB;
         CategoryChart chart = new CategoryChartBuilder().width(WIDTH).height(HEIGHT).title(title)
-                .xAxisTitle("Optimizer").yAxisTitle("Peak tracked memory per category (" + (gib ? "GiB" : "MiB") + ")").build();
+                .xAxisTitle("Optimizer").yAxisTitle("Peak per category, stacked (" + (gib ? "GiB" : "MiB") + ")").build();
         chart.getStyler().setStacked(true);
-        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
         chart.getStyler().setXAxisLabelRotation(20);
         for (int k = 0; k < Breakdown.CATEGORIES.size(); k++) {
             List<Double> ys = new ArrayList<>();

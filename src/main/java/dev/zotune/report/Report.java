@@ -119,11 +119,11 @@ public final class Report {
             Choice c = panel.stream().filter(ch -> ch.setting().optimizer().equals(opt)).findFirst().orElseThrow();
             if (c.best() == null) continue;
             String label = Names.optimizer(opt);
-            List<Step> steps = results.steps(c.best()).stream().filter(st -> Double.isFinite(st.loss())).toList();
-            loss.add(Plots.smoothed(label, steps.stream().mapToDouble(Step::step).toArray(), steps.stream().mapToDouble(Step::loss).toArray(), LOSS_WINDOW));
+            List<Step> steps = results.steps(c.best()), finite = steps.stream().filter(st -> Double.isFinite(st.loss())).toList();
+            loss.add(Plots.smoothed(label, finite.stream().mapToDouble(Step::step).toArray(), finite.stream().mapToDouble(Step::loss).toArray(), LOSS_WINDOW));
             List<Eval> dev = results.evals(c.best(), "dev");
             devByStep.add(new Plots.Line(label, dev.stream().mapToDouble(Eval::step).toArray(), dev.stream().mapToDouble(e -> 100 * e.score()).toArray()));
-            devByForwards.add(byForwards(label, results.steps(c.best()), dev));
+            devByForwards.add(byForwards(label, steps, dev));
             optimizers.add(label);
             peaks.add(c.best().train().peaks());
         }

@@ -36,13 +36,12 @@ final class Results implements AutoCloseable {
     }
 
     /** A train cell's summary: scores in [0, 1] at the best dev step, work and time per step, peak memory. */
-    record TrainResult(String metric, long bestStep, double zeroShotDev, double zeroShotTest, double dev, double test,
-                       long forwards, double forwardsPerStep, int backwardsPerStep, double stepMsMean, double stepMsStd,
+    record TrainResult(String metric, double zeroShotDev, double zeroShotTest, double dev, double test, double forwardsPerStep, int backwardsPerStep, double stepMsMean, double stepMsStd,
                        double tokensPerS, Breakdown peaks, long peakTrackedBytes, long peakRssBytes) {}
 
     /** A memory cell: the estimate always, the measured peaks where the model could run here. */
-    record MemoryResult(String dtype, int seqLen, long parameters, long trainableParameters, Breakdown estimate, long estTotal,
-                        boolean measured, Breakdown peaks, long peakTrackedBytes, long peakRssBytes) {
+    record MemoryResult(String dtype, int seqLen, long parameters, Breakdown estimate, long estTotal,
+                        boolean measured, Breakdown peaks, long peakTrackedBytes) {
         /** The total the budget is judged by: the measured tracked peak where measured, else the estimate. */
         long total() { return measured ? peakTrackedBytes : estTotal; }
     }
@@ -58,7 +57,7 @@ final class Results implements AutoCloseable {
     record Step(long step, double loss, int forwards) {}
 
     /** An evaluation; step 0 is zero-shot. */
-    record Eval(long step, String split, double score) {}
+    record Eval(long step, double score) {}
 
     private final Path file;
     private final Connection db;
@@ -109,8 +108,8 @@ final class Results implements AutoCloseable {
     /** The evaluations of a train cell on {@code split} (dev or test), by step. */
     List<Eval> evals(Cell c, String split) {
         List<Eval> out = new ArrayList<>();
-        query("SELECT step, split, score FROM evals WHERE grid = ? AND cell = ? AND split = ? ORDER BY step", c,
-                rs -> out.add(new Eval(rs.getLong(1), rs.getString(2), dbl(rs, 3))), split);
+        query("SELECT step, score FROM evals WHERE grid = ? AND cell = ? AND split = ? ORDER BY step", c,
+                rs -> out.add(new Eval(rs.getLong(1), dbl(rs, 2))), split);
         return out;
     }
 
@@ -151,24 +150,24 @@ final class Results implements AutoCloseable {
                 while (rs.next()) grids.add(new Grid(rs.getString(1), rs.getString(2)));
             }
             Map<String, TrainResult> train = new HashMap<>();
-            try (ResultSet rs = st.executeQuery("SELECT grid, cell, metric, best_step, zero_shot_dev, zero_shot_test, dev, test, "
-                    + "forwards, forwards_per_step, backwards_per_step, step_ms_mean, step_ms_std, tokens_per_s, weights_bytes, "
+            try (ResultSet rs = st.executeQuery("SELECT grid, cell, metric, zero_shot_dev, zero_shot_test, dev, test, "
+                    + "forwards_per_step, backwards_per_step, step_ms_mean, step_ms_std, tokens_per_s, weights_bytes, "
                     + "trainable_bytes, optimizer_state_bytes, gradients_bytes, activations_bytes, scratch_bytes, peak_tracked_bytes, "
                     + "peak_rss_bytes FROM train_results")) {
                 while (rs.next())
-                    train.put(key(rs.getString(1), rs.getString(2)), new TrainResult(rs.getString(3), lng(rs, 4), dbl(rs, 5), dbl(rs, 6),
-                            dbl(rs, 7), dbl(rs, 8), lng(rs, 9), dbl(rs, 10), (int) lng(rs, 11), dbl(rs, 12), dbl(rs, 13), dbl(rs, 14),
-                            breakdown(rs, 15), lng(rs, 21), lng(rs, 22)));
+                    train.put(key(rs.getString(1), rs.getString(2)), new TrainResult(rs.getString(3), dbl(rs, 4), dbl(rs, 5),
+                            dbl(rs, 6), dbl(rs, 7), dbl(rs, 8), (int) lng(rs, 9), dbl(rs, 10), dbl(rs, 11), dbl(rs, 12),
+                            breakdown(rs, 13), lng(rs, 19), lng(rs, 20)));
             }
             Map<String, MemoryResult> memory = new HashMap<>();
-            try (ResultSet rs = st.executeQuery("SELECT grid, cell, dtype, seq_len, parameters, trainable_parameters, est_weights, "
+            try (ResultSet rs = st.executeQuery("SELECT grid, cell, dtype, seq_len, parameters, est_weights, "
                     + "est_trainable, est_optimizer_state, est_gradients, est_activations, est_scratch, est_total, measured, weights_bytes, "
-                    + "trainable_bytes, optimizer_state_bytes, gradients_bytes, activations_bytes, scratch_bytes, peak_tracked_bytes, "
-                    + "peak_rss_bytes FROM memory_results")) {
+                    + "trainable_bytes, optimizer_state_bytes, gradients_bytes, activations_bytes, scratch_bytes, peak_tracked_bytes "
+                    + "FROM memory_results")) {
                 while (rs.next()) {
-                    boolean measured = rs.getBoolean(14);
+                    boolean measured = rs.getBoolean(13);
                     memory.put(key(rs.getString(1), rs.getString(2)), new MemoryResult(rs.getString(3), (int) lng(rs, 4), lng(rs, 5),
-                            lng(rs, 6), breakdown(rs, 7), lng(rs, 13), measured, measured ? breakdown(rs, 15) : null, lng(rs, 21), lng(rs, 22)));
+                            breakdown(rs, 6), lng(rs, 12), measured, measured ? breakdown(rs, 14) : null, lng(rs, 20)));
                 }
             }
             try (ResultSet rs = st.executeQuery("SELECT grid, cell, command, status, error, env_id, model, task, optimizer, scheme, "
