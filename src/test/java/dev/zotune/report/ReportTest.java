@@ -118,6 +118,23 @@ class ReportTest {
         assertTrue(r.err.contains("no grid 'nope'; grids: g1, mem"), r.err);
     }
 
+    @Test
+    void aGridThatVariesTheTemplateGetsSchemeByTemplateColumns() {
+        List<Results.Cell> cells = List.of(trained("zo-sgd", "unaligned", 0.6), trained("zo-sgd", "aligned", 0.8), trained("fo-sgd", "aligned", 0.9));
+        List<Selection.Choice> choices = Selection.bestOnDev(cells);
+        assertEquals(List.of("FT aligned", "FT unaligned"), MarkdownTables.columns(choices).stream().map(MarkdownTables.Column::title).toList());
+        String table = MarkdownTables.accuracy(choices);
+        assertTrue(table.contains("| FO-SGD | 90.0 |  |"), table);
+        assertTrue(table.contains("| ZO-SGD | 80.0 | 60.0 |"), table);
+    }
+
+    private static Results.Cell trained(String optimizer, String template, double score) {
+        Results.TrainResult r = new Results.TrainResult("accuracy", 0.5, 0.5, score, score, 2, 0, 10, 1, 100,
+                new Results.Breakdown(1, 1, 0, 0, 1, 1), 4, 8);
+        return new Results.Cell("alignment", optimizer + "-" + template, "train", "done", null, 1, "minilm", "rte", optimizer, "ft",
+                template, 1e-4, 1e-3, 0, 16, 10, r, null);
+    }
+
     private static String report(Path db, String grid, long budget) throws IOException {
         Path out = db.resolveSibling("out-" + grid + "-" + budget);
         Report.write(db, out, grid, budget);
