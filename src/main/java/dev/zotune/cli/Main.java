@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 @Command(name = "zotune", mixinStandardHelpOptions = true, version = "zotune 0.1.0",
         description = "Zeroth-order fine-tuning of large language models on the JVM.",
         subcommands = {InfoCommand.class, ForwardCommand.class, GenerateCommand.class, EmbedCommand.class, BenchCommand.class,
-                TrainCommand.class, EvalCommand.class, ReplayCommand.class, ReportCommand.class,
+                TrainCommand.class, EvalCommand.class, ReplayCommand.class, MemoryCommand.class, ReportCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
     public static void main(String[] args) {

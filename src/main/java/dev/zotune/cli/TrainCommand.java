@@ -1,7 +1,15 @@
 package dev.zotune.cli;
 
 import dev.zotune.io.ZotuneException;
+import dev.zotune.model.Batch;
+import dev.zotune.model.MemoryBudget;
 import dev.zotune.model.MemoryEstimate;
+import dev.zotune.model.MemoryPlan;
+import dev.zotune.model.Scheme;
+import dev.zotune.model.TransformerModel;
+import dev.zotune.tensor.DType;
+import dev.zotune.tensor.Memory;
+import dev.zotune.tensor.Tensor;
 import dev.zotune.task.Task;
 import dev.zotune.optim.Optimizer;
 import dev.zotune.train.Evaluation;
@@ -20,6 +28,7 @@ import picocli.CommandLine.Option;
 import java.lang.reflect.RecordComponent;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -160,11 +169,35 @@ final class TrainCommand implements Callable<Integer> {
             System.err.printf(Locale.ROOT, "%s on %s, %s %s: %d trainable parameters, %d steps of %d examples (%d train, %d dev, %d test)%n",
                     cfg.model(), cfg.task(), cfg.optimizer(), cfg.scheme(), trainable, cfg.steps(), cfg.batchSize(),
                     s.train.size(), s.dev.size(), s.test.size());
+            requireFit(s);
             try (Optimizer o = s.optimizer()) {
                 report(new Trainer(s, o, dir, System.err, !noProgress).run(resume), dir.path());
             }
         }
         return 0;
+    }
+
+    /**
+     * Stops before the optimizer allocates anything when the run would not fit ({@link MemoryBudget}):
+     * estimated for a batch of --batch-size training examples as wide as the widest one encodes
+     * (its candidate rows) and as long as the longest (at most --max-length), the weights already
+     * loaded counted as held.
+     */
+    private static void requireFit(TrainingSession s) {
+        int rows = 1, len = 1;
+        for (var example : s.train) {
+            Batch b = s.batcher.train(List.of(example)).batch();
+            rows = Math.max(rows, b.batch());
+            len = Math.max(len, b.seqLen());
+        }
+        TrainConfig c = s.cfg;
+        Scheme scheme = Scheme.of(c.scheme());
+        var ck = s.model.checkpoint();
+        Tensor first = ck.tensor(ck.names().iterator().next());
+        MemoryPlan plan = MemoryPlan.of(s.model.config(), new MemoryPlan.Run(c.optimizer(), scheme, c.schemeOptions(), first.dtype(),
+                first.dtype() == DType.F32 && !first.segment().isReadOnly(), c.batchSize() * rows, len,
+                s.model.head() == TransformerModel.Head.CLASSIFIER ? s.model.outputDim() : 0));
+        MemoryBudget.current().require(plan, Memory.totalCurrent(), "train: " + c.model() + " with " + c.optimizer() + " " + c.scheme());
     }
 
     /** A resumed run must keep every option: a changed one would not continue the same run. */

@@ -8,6 +8,7 @@ import dev.zotune.tensor.Vectors;
 import dev.zotune.tensor.WeightMatrix;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import jdk.incubator.vector.FloatVector;
@@ -115,6 +116,47 @@ public final class Gemm {
     }
 
     private Gemm() {}
+
+    /**
+     * Gives back every reused buffer (no product may be running), so a measurement starts from an
+     * empty pool as a fresh process does; they grow again on the next products.
+     */
+    public static void releasePooledScratch() {
+        for (Scratch s; (s = SCRATCH.poll()) != null; )
+            for (float[] a : new float[][] {s.w, s.x, s.rows, s.out}) Memory.release(Memory.Category.SCRATCH, a);
+        for (float[] w; (w = SHARED_W.poll()) != null; ) Memory.release(Memory.Category.SCRATCH, w);
+    }
+
+    /**
+     * The SCRATCH floats Gemm's reused buffers grow to over products of the given shapes {m, k, n}
+     * (x [m, k] times a k → n weight) on {@link Parallel#threads()} threads: each buffer kind at its
+     * largest, per thread, plus the shared weight block. Buffers are kept, so this is the floor of a
+     * process's SCRATCH after its first steps (memory estimates).
+     */
+    public static long pooledScratchFloats(List<int[]> shapes) {
+        int threads = Parallel.threads();
+        long sharedW = 0, w = 0, x = 0, out = 0, rows = 0;
+        for (int[] s : shapes) {
+            int m = s[0], k = s[1], n = s[2], slices = (k + KC - 1) / KC;
+            if (m == 0 || n == 0 || k == 0) continue;
+            if (m <= MC) {
+                int perChunk = NR * Math.max(1, padded(n, NR) / NR / (CHUNKS_PER_THREAD * threads));
+                int chunk = Math.min(colBlock(k), perChunk), chunks = (n + chunk - 1) / chunk, active = Math.min(threads, chunks);
+                int nc = Math.min(chunk, n);
+                w = Math.max(w, (long) active * k * padded(nc, NR));
+                x = Math.max(x, (long) active * padded(m, MR) * slices * KC);
+                out = Math.max(out, (long) active * padded(m, MR) * padded(Math.min(nc, OUT_COLS), NR));
+                rows = Math.max(rows, (long) active * Math.max(padded(nc, NR), NR * KC));
+            } else {
+                int nc = Math.min(colBlock(k), padded(n, NR));
+                sharedW = Math.max(sharedW, (long) k * nc);
+                x = Math.max(x, (long) threads * padded(Math.min(m, MC), MR) * slices * KC);
+                out = Math.max(out, (long) threads * padded(Math.min(m, MC), MR) * padded(Math.min(nc, OUT_COLS), NR));
+                rows = Math.max(rows, (long) threads * Math.max(padded(nc / threads, NR), NR * KC));
+            }
+        }
+        return sharedW + w + x + out + rows;
+    }
 
     public static void linear(float[] x, int m, WeightMatrix w, float[] bias, float[] y) {
         product(x, m, w, bias, y, false);

@@ -1,5 +1,6 @@
 package dev.zotune.model;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.zotune.io.Checkpoint;
 import dev.zotune.io.builtin.EasyBertCheckpoint;
 import dev.zotune.io.builtin.MiniLmCheckpoint;
@@ -72,6 +73,20 @@ public final class Models {
         } catch (IOException e) {
             throw new ZotuneException(e.getMessage(), e);
         }
+    }
+
+    /**
+     * The config.json of a model without loading its weights: {@code spec} is a built-in, a model
+     * folder, a Hub id, or a config.json file.
+     */
+    public static JsonNode config(String spec) {
+        if (spec.equals(MINILM) || spec.equals(BERT_BASE_UNCASED)) {
+            try (Checkpoint ck = checkpoint(spec)) {
+                return ck.config();
+            }
+        }
+        Path p = Path.of(spec);
+        return SafetensorsCheckpoint.readJson(Files.isRegularFile(p) ? p : folder(spec).resolve("config.json"));
     }
 
     /**

@@ -51,8 +51,12 @@ public final class RunDir {
 
     public Path file(String name) { return dir.resolve(name); }
 
-    public void write(String name, byte[] bytes) {
-        Path file = dir.resolve(name);
+    public void write(String name, byte[] bytes) { writeAtomically(dir.resolve(name), bytes); }
+
+    /** Writes {@code file} whole or not at all: a temporary file beside it, then renamed over it. */
+    public static void writeAtomically(Path file, byte[] bytes) {
+        Path dir = file.toAbsolutePath().getParent();
+        String name = file.getFileName().toString();
         try {
             Path tmp = Files.createTempFile(dir, "." + name, ".tmp");
             try {
