@@ -53,7 +53,7 @@ public record Grid(String name, String command, Path file, String yaml, List<Cel
     private static Grid parse(Path file, String yaml) {
         Map<String, Object> top = map(tree(yaml), "the file");
         known(top, "the file", "grid", "command", "options", "axes", "rules");
-        String name = scalar(top.get("grid"), "grid");
+        String name = top.get("grid") == null ? null : scalar(top.get("grid"), "grid");
         if (name == null || !name.matches("[A-Za-z0-9._+-]+")) throw new ZotuneException("grid: a name of letters, digits and ._+- is required");
         String command = top.containsKey("command") ? scalar(top.get("command"), "command") : "train";
         if (!COMMANDS.contains(command)) throw new ZotuneException("command: must be one of " + COMMANDS + ", not '" + command + "'");
