@@ -8,6 +8,7 @@ import dev.zotune.io.ZotuneException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -40,6 +41,8 @@ public record Grid(String name, String command, Path file, String yaml, List<Cel
         String yaml;
         try {
             yaml = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new ZotuneException(file + ": no such file", e);
         } catch (IOException e) {
             throw new ZotuneException(file + ": cannot read: " + e.getMessage(), e);
         }

@@ -90,13 +90,16 @@ public final class GridRunner {
                 if (bar != null) bar.setExtraMessage(" " + c.id());
                 ResultsDb.CellRows rows = runCell(c, envId);
                 db.put(rows);
-                boolean ok = rows.cellRow().get("status").equals("done");
-                if (ok) done++;
+                if (rows.cellRow().get("status").equals("done")) done++;
                 else failed++;
                 if (bar != null) bar.step();
             }
         } finally {
-            Runtime.getRuntime().removeShutdownHook(stopChild);
+            try {
+                Runtime.getRuntime().removeShutdownHook(stopChild);
+            } catch (IllegalStateException e) {
+                // the JVM is shutting down: the hook is running or has run
+            }
         }
         return new Outcome(done, failed, skipped);
     }
@@ -121,7 +124,7 @@ public final class GridRunner {
         } catch (IOException e) {
             throw new ZotuneException(dir + ": cannot prepare the cell's folder: " + e.getMessage(), e);
         }
-        log.printf("%s%s: %s%s%n", tty() ? "\r" : "", c.id(), resume ? "resuming" : "running", tty() ? "\033[K" : "");
+        line(c.id() + ": " + (resume ? "resuming" : "running"));
         int code;
         long from;
         try {
@@ -141,7 +144,7 @@ public final class GridRunner {
             throw new ZotuneException(logFile + ": cannot start the cell's process: " + e.getMessage(), e);
         }
         List<String> output = tail(logFile, from);
-        for (String l : output.subList(Math.max(0, output.size() - TAIL), output.size())) log.println("  " + l);
+        for (String l : output.subList(Math.max(0, output.size() - TAIL), output.size())) line("  " + l);
         if (code == 130 || code == 143)
             throw new ZotuneException(grid.file() + ": cell " + c.id() + " was stopped (exit " + code + "); run bench again to continue");
         if (code == 0) {
@@ -205,5 +208,9 @@ public final class GridRunner {
                 .setConsumer(new ConsoleProgressBarConsumer(System.err)).build();
     }
 
-    private static boolean tty() { return System.console() != null && System.console().isTerminal(); }
+    /** Logs a line; on a terminal over the progress bar's line, which the bar then redraws below. */
+    private void line(String text) {
+        boolean tty = System.console() != null && System.console().isTerminal();
+        log.println(tty ? "\r" + text + "\033[K" : text);
+    }
 }
