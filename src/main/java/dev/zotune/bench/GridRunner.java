@@ -107,7 +107,7 @@ public final class GridRunner {
     private ResultsDb.CellRows runCell(Grid.Cell c, int envId) {
         Path dir = dir(c), logFile = dir.resolveSibling(c.id() + ".log");
         List<String> args = new ArrayList<>(List.of(grid.command()));
-        c.options().forEach((k, v) -> args.addAll(List.of("--" + k, v)));
+        c.options().forEach((k, v) -> args.add("--" + k + "=" + v));     // one argument: boolean flags take "=true" too
         if (!c.options().containsKey("threads")) args.addAll(List.of("--threads", Integer.toString(threads)));
         boolean resume = false;
         try {

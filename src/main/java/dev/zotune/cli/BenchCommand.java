@@ -88,7 +88,7 @@ final class BenchCommand implements Callable<Integer> {
         ObjectMapper json = new ObjectMapper();
         if (!command.equals("train")) return json.valueToTree(options);
         List<String> args = new ArrayList<>();
-        options.forEach((k, v) -> args.addAll(List.of("--" + k, v)));
+        options.forEach((k, v) -> args.add("--" + k + "=" + v));
         args.addAll(List.of("--out", "."));
         TrainCommand train = new TrainCommand();
         try {
