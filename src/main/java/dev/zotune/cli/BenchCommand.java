@@ -2,27 +2,103 @@ package dev.zotune.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.zotune.bench.Environment;
 import dev.zotune.bench.ForwardBench;
+import dev.zotune.bench.Grid;
+import dev.zotune.bench.GridRunner;
+import dev.zotune.bench.ResultsDb;
+import dev.zotune.io.ZotuneException;
 import dev.zotune.bench.KernelBench;
 import dev.zotune.bench.NoiseBench;
 import dev.zotune.model.Models;
 import dev.zotune.model.TransformerModel;
 import dev.zotune.tensor.DType;
 import dev.zotune.tensor.Parallel;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.PathMatcher;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks that print figures.",
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Runs a grid of train or memory runs (a YAML file, e.g. bench/sst2-minilm.yaml), each in its own JVM, "
+                + "into a results database (DuckDB); resumable: run it again to continue. The kernels subcommand prints the machine's figures.",
         subcommands = {BenchCommand.Kernels.class})
-final class BenchCommand {
+final class BenchCommand implements Callable<Integer> {
+    @Mixin CommonOptions common;
+
+    @Parameters(arity = "0..1", paramLabel = "GRID.yaml", description = "The grid file.")
+    Path gridFile;
+
+    @Option(names = "--out", defaultValue = "runs/bench", description = "Folder of the cells' runs, OUT/grid/cell (default ${DEFAULT-VALUE}).")
+    Path out;
+
+    @Option(names = "--db", description = "The results database (default: OUT/results.duckdb).")
+    Path db;
+
+    @Option(names = "--dry-run", description = "List the cells and their options; run nothing.")
+    boolean dryRun;
+
+    @Option(names = "--only", paramLabel = "GLOB", description = "Only the cells whose ids match this glob, e.g. 'zo-sgd_*'.")
+    String only;
+
+    @Option(names = "--no-progress", description = "No progress bar.")
+    boolean noProgress;
+
+    @Override
+    public Integer call() {
+        if (gridFile == null) throw new ZotuneException("bench: give a grid file (GRID.yaml) or a subcommand (kernels)");
+        Environment env = Environment.current();
+        Grid grid = Grid.read(gridFile);
+        PathMatcher glob = only == null ? null : FileSystems.getDefault().getPathMatcher("glob:" + only);
+        List<Grid.Cell> cells = grid.cells().stream().filter(c -> glob == null || glob.matches(Path.of(c.id()))).toList();
+        if (cells.isEmpty()) throw new ZotuneException(gridFile + ": no cell matches --only " + only);
+        GridRunner runner = new GridRunner(grid, cells, c -> resolve(grid.command(), c.options()), out, env.threads(), System.out);
+        if (dryRun) {
+            for (Grid.Cell c : cells) {
+                StringBuilder line = new StringBuilder(c.id());
+                c.options().forEach((k, v) -> line.append(' ').append(k).append('=').append(v));
+                System.out.println(line);
+            }
+            System.out.println(cells.size() + " cells");
+            return 0;
+        }
+        Path file = db != null ? db : out.resolve("results.duckdb");
+        try (ResultsDb results = ResultsDb.open(file)) {
+            GridRunner.Outcome o = runner.run(results, results.addEnvironment(env), !noProgress);
+            System.out.printf("%s: %d done, %d failed, %d already recorded; results in %s%n", grid.name(), o.done(), o.failed(), o.skipped(), file);
+        }
+        return 0;
+    }
+
+    /** A cell's options as recorded: a train cell's resolved config, checked as train checks it; a memory cell's as given. */
+    static JsonNode resolve(String command, Map<String, String> options) {
+        ObjectMapper json = new ObjectMapper();
+        if (!command.equals("train")) return json.valueToTree(options);
+        List<String> args = new ArrayList<>();
+        options.forEach((k, v) -> args.add("--" + k + "=" + v));
+        args.addAll(List.of("--out", "."));
+        TrainCommand train = new TrainCommand();
+        try {
+            new CommandLine(train).parseArgs(args.toArray(String[]::new));
+        } catch (CommandLine.ParameterException e) {
+            throw new ZotuneException(e.getMessage());
+        }
+        return json.valueToTree(train.resolve(null));
+    }
+
     @Command(name = "kernels", mixinStandardHelpOptions = true,
             description = "The machine's fp32 FMA peak, matmul GFLOP/s for 2048×768×768, 2048×768×3072 and 2048×3072×768 "
                     + "on 1 and all cores, the rate of a fused Gaussian perturbation pass, and the forward throughput of a random-init model (default: OPT-125m shape, 16 × 128 tokens).")
