@@ -100,12 +100,15 @@ public record Grid(String name, String command, Path file, String yaml, List<Cel
 
     /**
      * A cell's id: its axis values in order joined by '_'; model, task, optimizer, scheme and
-     * template values bare, the others prefixed by the axis name (lr1e-4); characters outside
-     * [A-Za-z0-9._+-] become '-'.
+     * template values bare (a model given as a config.json path by its file name without .json),
+     * the others prefixed by the axis name (lr1e-4); characters outside [A-Za-z0-9._+-] become '-'.
      */
     static String cellId(Map<String, String> axisValues) {
         List<String> parts = new ArrayList<>();
-        axisValues.forEach((k, v) -> parts.add((BARE.contains(k) ? v : k + v).replaceAll("[^A-Za-z0-9._+-]", "-")));
+        axisValues.forEach((k, v) -> {
+            if (k.equals("model") && v.endsWith(".json")) v = Path.of(v).getFileName().toString().replaceFirst("\\.json$", "");
+            parts.add((BARE.contains(k) ? v : k + v).replaceAll("[^A-Za-z0-9._+-]", "-"));
+        });
         return String.join("_", parts);
     }
 
