@@ -26,11 +26,11 @@ class RandomCheckpointTest {
     @AfterEach
     void restoreThreads() { Parallel.setThreads(defaultThreads); }
 
-    /** A small OPT whose embedding (3001 × 64, several chunks and a partial one) and biases, norms, matrices all occur. */
+    /** A small OPT whose embedding (3001 × 68: several chunks, a partial one, and odd sizes that leave vector tails) and biases, norms, matrices all occur. */
     private static JsonNode config() throws Exception {
         return new ObjectMapper().readTree("""
-                {"model_type": "opt", "hidden_size": 64, "num_attention_heads": 4, "num_hidden_layers": 2,
-                 "ffn_dim": 200, "max_position_embeddings": 32, "vocab_size": 3001, "init_std": 0.02}""");
+                {"model_type": "opt", "hidden_size": 68, "num_attention_heads": 4, "num_hidden_layers": 2,
+                 "ffn_dim": 201, "max_position_embeddings": 32, "vocab_size": 3001, "init_std": 0.02}""");
     }
 
     private static RandomCheckpoint build(long seed, DType dtype, int threads) throws Exception {
@@ -52,7 +52,7 @@ class RandomCheckpointTest {
     void valuesAreStdTimesTheNoiseOfTheTensorsStream() throws Exception {
         String name = "model.decoder.layers.1.fc1.weight";
         try (RandomCheckpoint ck = build(3, DType.F32, 2)) {
-            float[] want = new float[200 * 64];
+            float[] want = new float[201 * 68];
             GaussianNoise.addScaled(RandomCheckpoint.tensorSeed(3, name), 0, 0, 0.02f, want, 0, want.length);
             assertArrayEquals(want, ck.tensor(name).toFloats());
         }
