@@ -55,6 +55,8 @@ final class MemoryCommand implements Callable<Integer> {
     int steps;
     @Option(names = "--estimate", description = "Print the predicted breakdown only, without loading weights.")
     boolean estimateOnly;
+    @Option(names = "--if-fits", description = "Measure only where the estimate fits in the memory available, else print the estimate (for grids).")
+    boolean ifFits;
     @Option(names = "--json", description = "Also write the figures to this JSON file (atomically).")
     Path json;
 
@@ -74,7 +76,7 @@ final class MemoryCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "%s, %s %s, %s weights, batch %d × %d: %d parameters, %d trainable%n", model, optimizer, scheme,
                 dt.name().toLowerCase(Locale.ROOT), batchSize, seqLen, plan.parameters(), plan.trainableParameters());
         MemoryProbe.Result measured = null;
-        if (!estimateOnly) {
+        if (!estimateOnly && (fits || !ifFits)) {
             budget.require(plan, 0, "memory: " + model + " with " + optimizer + " " + scheme);
             measured = MemoryProbe.measure(setup, config, steps);
         }

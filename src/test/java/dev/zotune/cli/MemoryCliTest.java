@@ -52,5 +52,12 @@ class MemoryCliTest {
         assertEquals(4 * params, o.get("estimate").get("weights").asLong(), "FT: the fp32 copy");
         assertTrue(o.get("estimate").get("total").asLong() > o.get("estimate").get("weights").asLong());
         assertTrue(o.has("availableBytes") && o.has("fits"));
+
+        // a grid's --if-fits: too big to run here, so the estimate alone, and no weights built
+        Path json2 = tmp.resolve("f.json");
+        assertEquals(0, Main.run("memory", "--model", cfg.toString(), "--random-init", "--if-fits", "--optimizer", "fo-adam",
+                "--batch-size", "16", "--seq-len", "128", "--json", json2.toString()));
+        JsonNode f = new ObjectMapper().readTree(json2.toFile());
+        assertTrue(f.get("measured").isNull() && !f.get("fits").asBoolean(), f.toString());
     }
 }
