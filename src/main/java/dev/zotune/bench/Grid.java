@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.zotune.io.ZotuneException;
+import dev.zotune.model.Models;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -100,13 +101,13 @@ public record Grid(String name, String command, Path file, String yaml, List<Cel
 
     /**
      * A cell's id: its axis values in order joined by '_'; model, task, optimizer, scheme and
-     * template values bare (a model given as a config.json path by its file name without .json),
+     * template values bare (a model by {@link Models#shortName}),
      * the others prefixed by the axis name (lr1e-4); characters outside [A-Za-z0-9._+-] become '-'.
      */
     static String cellId(Map<String, String> axisValues) {
         List<String> parts = new ArrayList<>();
         axisValues.forEach((k, v) -> {
-            if (k.equals("model") && v.endsWith(".json")) v = Path.of(v).getFileName().toString().replaceFirst("\\.json$", "");
+            if (k.equals("model")) v = Models.shortName(v);
             parts.add((BARE.contains(k) ? v : k + v).replaceAll("[^A-Za-z0-9._+-]", "-"));
         });
         return String.join("_", parts);

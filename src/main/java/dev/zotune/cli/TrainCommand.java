@@ -1,10 +1,13 @@
 package dev.zotune.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.zotune.io.ZotuneException;
 import dev.zotune.model.Batch;
 import dev.zotune.model.MemoryBudget;
 import dev.zotune.model.MemoryEstimate;
 import dev.zotune.model.MemoryPlan;
+import dev.zotune.model.ModelConfig;
+import dev.zotune.model.Models;
 import dev.zotune.model.Scheme;
 import dev.zotune.model.TransformerModel;
 import dev.zotune.tensor.DType;
@@ -163,6 +166,7 @@ final class TrainCommand implements Callable<Integer> {
             cfg = resolve(null);
             dir = RunDir.create(out);
         }
+        requireWeightsFit(cfg);
         try (TrainingSession s = TrainingSession.open(cfg)) {
             long trainable = s.params.stream().mapToLong(p -> p.tensor().numel()).sum();
             System.err.println("data: " + s.dataSource);
@@ -175,6 +179,20 @@ final class TrainCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /**
+     * Stops before anything loads when the weights with the optimizer's state and gradients alone
+     * (activations aside: {@link #requireFit} checks them once the data is encoded) would not fit.
+     * The built-in models are small and known to fit.
+     */
+    private static void requireWeightsFit(TrainConfig c) {
+        if (c.model().equals(Models.MINILM) || c.model().equals(Models.BERT_BASE_UNCASED)) return;
+        JsonNode config = Models.config(c.model());
+        DType stored = MemoryCommand.dtype(config.path("torch_dtype").asText("float32"));
+        MemoryPlan plan = MemoryPlan.of(ModelConfig.from(config, c.model()),
+                new MemoryPlan.Run(c.optimizer(), Scheme.of(c.scheme()), c.schemeOptions(), stored, false, 1, 1, 2));
+        MemoryBudget.current().require(plan, 0, "train: " + c.model() + " with " + c.optimizer() + " " + c.scheme());
     }
 
     /**

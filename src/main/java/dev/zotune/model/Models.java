@@ -75,6 +75,11 @@ public final class Models {
         }
     }
 
+    /** A model's short name: a config.json path (random-init or estimate runs) by its file name without .json, else the spec. */
+    public static String shortName(String spec) {
+        return spec != null && spec.endsWith(".json") ? Path.of(spec).getFileName().toString().replaceFirst("\\.json$", "") : spec;
+    }
+
     /**
      * The config.json of a model without loading its weights: {@code spec} is a built-in, a model
      * folder, a Hub id, or a config.json file.

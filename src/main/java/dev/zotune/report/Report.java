@@ -9,13 +9,13 @@ import dev.zotune.report.Results.Grid;
 import dev.zotune.report.Results.Step;
 import dev.zotune.report.Selection.Choice;
 import dev.zotune.report.Selection.Setting;
+import dev.zotune.train.RunDir;
 import org.knowm.xchart.internal.chartpart.Chart;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -80,7 +80,9 @@ public final class Report {
                 .append("with the best dev score (ties: lower lr). Memory is zotune's tracked tensor bytes (Memory categories) unless it says RSS.\n\n");
         md.append("## Environments\n\n").append(MarkdownTables.environments(results.environments().stream()
                 .filter(e -> cells.stream().anyMatch(c -> c.envId() == e.id())).toList())).append('\n');
-        md.append("## Grids\n\n").append(MarkdownTables.grids(grids, cells)).append('\n');
+        md.append("## Grids\n\n").append(MarkdownTables.grids(grids, cells)).append('\n')
+                .append("To reproduce: `./zotune bench FILE` for each grid file above (a stopped grid resumes where it was), then `./zotune report ")
+                .append(db.getFileName()).append("` on the database it writes (default `runs/bench/results.duckdb`).\n\n");
         for (Grid g : grids) {
             List<Cell> in = cells.stream().filter(c -> c.grid().equals(g.name())).toList();
             md.append("## ").append(g.name()).append("\n\n");
@@ -219,17 +221,7 @@ public final class Report {
 
     private void write(String name, byte[] bytes) {
         Path file = out.resolve(name);
-        try {
-            Path tmp = Files.createTempFile(out, "." + name, ".tmp");
-            try {
-                Files.write(tmp, bytes);
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
-        } catch (IOException e) {
-            throw new ZotuneException(file + ": cannot write: " + e.getMessage(), e);
-        }
+        RunDir.writeAtomically(file, bytes);
         written.add(file);
     }
 }

@@ -1,6 +1,7 @@
 package dev.zotune.report;
 
 import dev.zotune.io.ZotuneException;
+import dev.zotune.model.Models;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -176,7 +177,7 @@ final class Results implements AutoCloseable {
                     String grid = rs.getString(1), cell = rs.getString(2), command = rs.getString(3), status = rs.getString(4);
                     boolean done = "done".equals(status);
                     String k = key(grid, cell);
-                    cells.add(new Cell(grid, cell, command, status, rs.getString(5), (int) lng(rs, 6), rs.getString(7), rs.getString(8),
+                    cells.add(new Cell(grid, cell, command, status, rs.getString(5), (int) lng(rs, 6), Models.shortName(rs.getString(7)), rs.getString(8),
                             rs.getString(9), rs.getString(10), rs.getString(11), dbl(rs, 12), dbl(rs, 13), lng(rs, 14), (int) lng(rs, 15),
                             (int) lng(rs, 16), done && "train".equals(command) ? train.get(k) : null,
                             done && "memory".equals(command) ? memory.get(k) : null));

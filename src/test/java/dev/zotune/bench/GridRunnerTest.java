@@ -1,5 +1,7 @@
 package dev.zotune.bench;
 
+import dev.zotune.cli.CliRun;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.zotune.Shared;
 import dev.zotune.train.RunDir;
@@ -69,7 +71,7 @@ class GridRunnerTest {
     @Test
     void aGridKilledMidwayAndRestartedGivesTheSameDatabase() throws Exception {
         Path grid = grid(), straight = tmp.resolve("straight"), killed = tmp.resolve("killed");
-        BenchRun s = BenchRun.of("bench", grid.toString(), "--out", straight.toString(), "--no-progress");
+        CliRun s = CliRun.of("bench", grid.toString(), "--out", straight.toString(), "--no-progress");
         assertEquals(0, s.code(), s.err());
         assertTrue(s.out().contains("tiny: 2 done, 0 failed, 0 already recorded"), s.out());
 
@@ -94,7 +96,7 @@ class GridRunnerTest {
             assertEquals(Map.of("zo-sgd", "done"), db.statuses("tiny"), "the first cell recorded, the second not");
         }
 
-        BenchRun r = BenchRun.of("bench", grid.toString(), "--out", killed.toString(), "--no-progress");
+        CliRun r = CliRun.of("bench", grid.toString(), "--out", killed.toString(), "--no-progress");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("fo-sgd: resuming") && r.out().contains("tiny: 1 done, 0 failed, 1 already recorded"), r.out());
 
@@ -129,7 +131,7 @@ class GridRunnerTest {
     void aFailingCellIsRecordedWithItsErrorAndTheGridGoesOn() throws Exception {
         Path f = tmp.resolve("bad.yaml"), out = tmp.resolve("out");
         Files.writeString(f, "grid: bad\noptions: {steps: 2, threads: 1}\naxes:\n  model: [" + tmp.resolve("no-model") + ", " + tmp.resolve("none") + "]\n");
-        BenchRun r = BenchRun.of("bench", f.toString(), "--out", out.toString(), "--no-progress");
+        CliRun r = CliRun.of("bench", f.toString(), "--out", out.toString(), "--no-progress");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("bad: 0 done, 2 failed"), r.out());
         try (ResultsDb db = ResultsDb.open(out.resolve("results.duckdb"))) {
@@ -142,7 +144,7 @@ class GridRunnerTest {
                 assertEquals(List.of("zo-sgd", 2), c.subList(2, 4), "the resolved options");
             }
         }
-        BenchRun again = BenchRun.of("bench", f.toString(), "--out", out.toString(), "--no-progress");
+        CliRun again = CliRun.of("bench", f.toString(), "--out", out.toString(), "--no-progress");
         assertTrue(again.out().contains("bad: 0 done, 0 failed, 2 already recorded"), again.out());
         assertFalse(again.out().contains("running"), again.out());
     }

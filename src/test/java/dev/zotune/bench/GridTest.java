@@ -1,5 +1,7 @@
 package dev.zotune.bench;
 
+import dev.zotune.cli.CliRun;
+
 import dev.zotune.io.ZotuneException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -89,14 +91,14 @@ class GridTest {
         Path out = tmp.resolve("out");
         for (String bad : List.of("optimizer: [zo-sgd, adam]", "optimizer: [zo-sgd]\n  colour: [red]", "optimizer: [zo-sgd]\n  lr: [abc]")) {
             Path f = write("grid: g\naxes:\n  " + bad + "\n");
-            BenchRun r = BenchRun.of("bench", f.toString(), "--out", out.toString(), "--no-progress");
+            CliRun r = CliRun.of("bench", f.toString(), "--out", out.toString(), "--no-progress");
             assertEquals(1, r.code(), r.err());
             assertEquals(1, r.err().strip().lines().count(), r.err());
             assertTrue(r.err().startsWith("zotune: " + f + ": cell "), r.err());
             assertTrue(Files.notExists(out), "nothing ran");
         }
         Path ok = write("grid: g\noptions: {steps: 10}\naxes: {optimizer: [zo-sgd, fo-sgd], lr: [1e-4]}\n");
-        BenchRun dry = BenchRun.of("bench", ok.toString(), "--out", out.toString(), "--dry-run", "--only", "fo-*");
+        CliRun dry = CliRun.of("bench", ok.toString(), "--out", out.toString(), "--dry-run", "--only", "fo-*");
         assertEquals(0, dry.code(), dry.err());
         assertEquals("fo-sgd_lr1e-4 steps=10 optimizer=fo-sgd lr=1e-4\n1 cells\n", dry.out());
         assertTrue(Files.notExists(out), "a dry run writes nothing");

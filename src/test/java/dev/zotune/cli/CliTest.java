@@ -23,8 +23,8 @@ class CliTest {
     void forwardOnAConformanceFixtureWritesLogitsAndLoss() {
         Path dir = Shared.path("conformance/llama-gqa");
         Path out = tmp.resolve("o.safetensors");
-        Run r = run("forward", "--model", dir.toString(), "--inputs", dir.resolve("expected.safetensors").toString(), "--out", out.toString());
-        assertEquals(0, r.code, r.err);
+        CliRun r = CliRun.of("forward", "--model", dir.toString(), "--inputs", dir.resolve("expected.safetensors").toString(), "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
         try (Arena arena = Arena.ofConfined()) {
             Map<String, Tensor> got = SafeTensors.map(out, arena).tensors();
             Map<String, Tensor> exp = SafeTensors.map(dir.resolve("expected.safetensors"), arena).tensors();
@@ -37,9 +37,9 @@ class CliTest {
     void forwardWritesGradientsAndTheJvp() {
         Path dir = Shared.path("conformance/mistral-sliding");
         Path fixture = dir.resolve("expected.safetensors"), out = tmp.resolve("g.safetensors");
-        Run r = run("forward", "--model", dir.toString(), "--inputs", fixture.toString(), "--out", out.toString(),
+        CliRun r = CliRun.of("forward", "--model", dir.toString(), "--inputs", fixture.toString(), "--out", out.toString(),
                 "--grad", "--tangent", fixture.toString());
-        assertEquals(0, r.code, r.err);
+        assertEquals(0, r.code(), r.err());
         try (Arena arena = Arena.ofConfined()) {
             Map<String, Tensor> got = SafeTensors.map(out, arena).tensors();
             Map<String, Tensor> exp = SafeTensors.map(fixture, arena).tensors();
@@ -63,39 +63,23 @@ class CliTest {
         Path dir = Shared.path("conformance/llama-gqa");
         Path corrupt = tmp.resolve("in.safetensors");
         Files.write(corrupt, new byte[] {(byte) 0xff, 0, 0, 0, 0, 0, 0, 0, '{'});
-        Run r = run("forward", "--model", dir.toString(), "--inputs", corrupt.toString(), "--out", tmp.resolve("o.safetensors").toString());
-        assertEquals(1, r.code);
-        assertEquals(1, r.err.strip().lines().count(), r.err);
-        assertTrue(r.err.startsWith("zotune: " + corrupt + ": header length"), r.err);
+        CliRun r = CliRun.of("forward", "--model", dir.toString(), "--inputs", corrupt.toString(), "--out", tmp.resolve("o.safetensors").toString());
+        assertEquals(1, r.code());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(r.err().startsWith("zotune: " + corrupt + ": header length"), r.err());
         assertTrue(Files.notExists(tmp.resolve("o.safetensors")), "nothing written on failure");
 
-        Run missing = run("info", "--model", tmp.resolve("nope").toString());
-        assertEquals(1, missing.code);
-        assertTrue(missing.err.contains("nope"), missing.err);
+        CliRun missing = CliRun.of("info", "--model", tmp.resolve("nope").toString());
+        assertEquals(1, missing.code());
+        assertTrue(missing.err().contains("nope"), missing.err());
     }
 
     @Test
     void everyCommandHasHelp() {
-        for (String cmd : new String[] {"info", "forward", "generate"}) {
-            Run r = run(cmd, "--help");
-            assertEquals(0, r.code, cmd);
-            assertTrue(r.out.contains("Usage: zotune " + cmd), r.out);
-        }
-    }
-
-    record Run(int code, String out, String err) {}
-
-    static Run run(String... args) {
-        PrintStream oldOut = System.out, oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true));
-            System.setErr(new PrintStream(err, true));
-            int code = Main.run(args);
-            return new Run(code, out.toString(), err.toString());
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
+        for (String cmd : new String[] {"info", "forward", "generate", "embed", "train", "eval", "replay", "memory", "bench", "report"}) {
+            CliRun r = CliRun.of(cmd, "--help");
+            assertEquals(0, r.code(), cmd);
+            assertTrue(r.out().contains("Usage: zotune " + cmd), r.out());
         }
     }
 }

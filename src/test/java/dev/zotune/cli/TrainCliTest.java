@@ -43,27 +43,39 @@ class TrainCliTest {
     }
 
     @Test
+    void aModelThatWillNotFitStopsBeforeLoading() throws Exception {
+        Path model = Files.createDirectories(tmp.resolve("llama-2-70b"));
+        Files.copy(Path.of("bench/configs/llama-2-70b.json"), model.resolve("config.json"));   // no weights: nothing may load
+        Path run = tmp.resolve("run");
+        CliRun r = CliRun.of(train(run, "--model", model.toString(), "--optimizer", "fo-adam"));
+        assertEquals(1, r.code());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(r.err().startsWith("zotune: train: " + model + " with fo-adam ft needs about "), r.err());
+        assertTrue(Files.notExists(run.resolve(RunDir.CONFIG)), "no run started");
+    }
+
+    @Test
     void trainEvalAndReplay() throws Exception {
         Path run = tmp.resolve("run");
-        CliTest.Run t = CliTest.run(train(run));
+        CliRun t = CliRun.of(train(run));
         assertEquals(0, t.code(), t.err());
         assertTrue(t.err().contains("data: local files"), t.err());
         assertTrue(t.out().contains("points over zero-shot") && t.out().contains("backprop with Adam would need about"), t.out());
         for (String f : List.of(RunDir.CONFIG, RunDir.METRICS, RunDir.SUMMARY, RunDir.CHECKPOINT, RunDir.TRAJECTORY))
             assertTrue(Files.exists(run.resolve(f)), f);
 
-        CliTest.Run zero = CliTest.run("eval", "--model", Shared.path("models/stories260K-hf").toString(), "--task", "sst2",
+        CliRun zero = CliRun.of("eval", "--model", Shared.path("models/stories260K-hf").toString(), "--task", "sst2",
                 "--data-dir", Shared.path("data").toString(), "--num-dev", "4", "--num-test", "8", "--max-length", "64");
         assertEquals(0, zero.code(), zero.err());
         assertTrue(zero.out().contains("zero-shot: dev accuracy") && zero.out().contains("(8)"), zero.out());
-        CliTest.Run tuned = CliTest.run("eval", "--run", run.toString());
+        CliRun tuned = CliRun.of("eval", "--run", run.toString());
         assertEquals(0, tuned.code(), tuned.err());
         assertTrue(tuned.out().contains("fine-tuned"), tuned.out());
 
         List<String> lines = Files.readAllLines(run.resolve(RunDir.TRAJECTORY));
         double recorded = Trajectory.parse(lines.get(3), "t").checksum();
         Path out = tmp.resolve("weights");
-        CliTest.Run r = CliTest.run("replay", "--run", run.toString(), "--out", out.toString(), "--step", "4");
+        CliRun r = CliRun.of("replay", "--run", run.toString(), "--out", out.toString(), "--step", "4");
         assertEquals(0, r.code(), r.err());
         try (Arena arena = Arena.ofConfined()) {
             Map<String, Tensor> w = SafeTensors.map(out.resolve(RunDir.TRAINABLE), arena).tensors();
@@ -77,7 +89,7 @@ class TrainCliTest {
         lines.set(0, Trajectory.line(new StepRecord(1, first.seed(), first.lr(), first.loss(), new double[] {1.5 * first.projectedGradients()[0]},
                 first.forwards(), first.choice()), Double.NaN));
         Files.write(run.resolve(RunDir.TRAJECTORY), lines);
-        CliTest.Run bad = CliTest.run("replay", "--run", run.toString(), "--out", out.toString(), "--step", "4");
+        CliRun bad = CliRun.of("replay", "--run", run.toString(), "--out", out.toString(), "--step", "4");
         assertEquals(1, bad.code());
         assertEquals(1, bad.err().strip().lines().count(), bad.err());
         assertTrue(bad.err().contains("checksum mismatch at step 2"), bad.err());
@@ -93,17 +105,17 @@ class TrainCliTest {
                 {"eval", "--run", tmp.resolve("none").toString()},
                 {"replay", "--run", tmp.resolve("none").toString(), "--out", tmp.toString()}};
         for (String[] args : cases) {
-            CliTest.Run r = CliTest.run(args);
+            CliRun r = CliRun.of(args);
             assertEquals(1, r.code(), String.join(" ", args) + ": " + r.err());
             assertEquals(1, r.err().strip().lines().count(), r.err());
             assertTrue(r.err().startsWith("zotune: "), r.err());
         }
-        assertTrue(CliTest.run(train(run, "--optimizer", "adam")).err().contains("unknown optimizer 'adam'"));
+        assertTrue(CliRun.of(train(run, "--optimizer", "adam")).err().contains("unknown optimizer 'adam'"));
 
-        assertEquals(0, CliTest.run(train(run, "--steps", "2")).code());
-        CliTest.Run again = CliTest.run(train(run, "--steps", "2"));
+        assertEquals(0, CliRun.of(train(run, "--steps", "2")).code());
+        CliRun again = CliRun.of(train(run, "--steps", "2"));
         assertTrue(again.code() == 1 && again.err().contains("already holds a run"), again.err());
-        CliTest.Run changed = CliTest.run(train(run, "--steps", "2", "--lr", "0.5", "--resume"));
+        CliRun changed = CliRun.of(train(run, "--steps", "2", "--lr", "0.5", "--resume"));
         assertTrue(changed.code() == 1 && changed.err().contains("option lr is 0.5 here but 1.0E-4 in the run"), changed.err());
     }
 }

@@ -1,5 +1,7 @@
 package dev.zotune.report;
 
+import dev.zotune.cli.CliRun;
+
 import dev.zotune.cli.Main;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -93,29 +95,29 @@ class ReportTest {
     @Test
     void cliNamesAMissingOrCorruptDatabaseOnOneLine() throws IOException {
         Path missing = tmp.resolve("none.duckdb");
-        Run r = run("report", missing.toString(), "--out", tmp.resolve("out").toString());
-        assertEquals(1, r.code, r.err);
-        assertEquals(1, r.err.strip().lines().count(), r.err);
-        assertTrue(r.err.startsWith("zotune: " + missing + ": "), r.err);
+        CliRun r = CliRun.of("report", missing.toString(), "--out", tmp.resolve("out").toString());
+        assertEquals(1, r.code(), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(r.err().startsWith("zotune: " + missing + ": "), r.err());
 
         Path corrupt = tmp.resolve("corrupt.duckdb");
         Files.write(corrupt, "not a database at all, just some text that is long enough".repeat(100).getBytes());
-        r = run("report", corrupt.toString(), "--out", tmp.resolve("out").toString());
-        assertEquals(1, r.code, r.err);
-        assertEquals(1, r.err.strip().lines().count(), r.err);
-        assertTrue(r.err.startsWith("zotune: " + corrupt + ": "), r.err);
+        r = CliRun.of("report", corrupt.toString(), "--out", tmp.resolve("out").toString());
+        assertEquals(1, r.code(), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(r.err().startsWith("zotune: " + corrupt + ": "), r.err());
         assertTrue(Files.notExists(tmp.resolve("out").resolve(Report.README)), "nothing written");
     }
 
     @Test
     void cliWritesTheReportAndRejectsAnUnknownGrid() throws Exception {
         Path db = Fixture.create(tmp), out = tmp.resolve("out");
-        Run r = run("report", db.toString(), "--out", out.toString(), "--budget", "16GiB");
-        assertEquals(0, r.code, r.err);
+        CliRun r = CliRun.of("report", db.toString(), "--out", out.toString(), "--budget", "16GiB");
+        assertEquals(0, r.code(), r.err());
         assertTrue(Files.readString(out.resolve(Report.README)).contains("within 16.00 GiB"));
-        r = run("report", db.toString(), "--out", out.toString(), "--grid", "nope");
-        assertEquals(1, r.code, r.err);
-        assertTrue(r.err.contains("no grid 'nope'; grids: g1, mem"), r.err);
+        r = CliRun.of("report", db.toString(), "--out", out.toString(), "--grid", "nope");
+        assertEquals(1, r.code(), r.err());
+        assertTrue(r.err().contains("no grid 'nope'; grids: g1, mem"), r.err());
     }
 
     @Test
@@ -139,21 +141,5 @@ class ReportTest {
         Path out = db.resolveSibling("out-" + grid + "-" + budget);
         Report.write(db, out, grid, budget);
         return Files.readString(out.resolve(Report.README));
-    }
-
-    record Run(int code, String out, String err) {}
-
-    private static Run run(String... args) {
-        PrintStream oldOut = System.out, oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true));
-            System.setErr(new PrintStream(err, true));
-            int code = Main.run(args);
-            return new Run(code, out.toString(), err.toString());
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
     }
 }
