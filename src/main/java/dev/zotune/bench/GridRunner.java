@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
@@ -89,7 +90,14 @@ public final class GridRunner {
             for (Grid.Cell c : todo) {
                 if (bar != null) bar.setExtraMessage(" " + c.id());
                 ResultsDb.CellRows rows = runCell(c, envId);
-                db.put(rows);
+                try {
+                    db.put(rows);
+                } catch (ZotuneException e) {   // rows the database refuses: the cell alone is recorded as failed, the grid goes on
+                    ResultsDb.CellRows f = CellResults.failed(grid.name(), c.id(), grid.command(), resolved.get(c.id()),
+                            "results not stored: " + e.getMessage(), envId, dir(c));
+                    rows = new ResultsDb.CellRows(f.grid(), f.cell(), f.cellRow(), null, null, List.of(), List.of());
+                    db.put(rows);
+                }
                 if (rows.cellRow().get("status").equals("done")) done++;
                 else failed++;
                 if (bar != null) bar.step();
@@ -151,8 +159,8 @@ public final class GridRunner {
             try {
                 return grid.command().equals("train") ? CellResults.trainRun(grid.name(), c.id(), dir, envId)
                         : CellResults.memory(grid.name(), c.id(), c.options(), dir.resolve("memory.json"), envId);
-            } catch (ZotuneException e) {
-                return CellResults.failed(grid.name(), c.id(), grid.command(), resolved.get(c.id()), e.getMessage(), envId, dir);
+            } catch (RuntimeException e) {       // results the run wrote but that cannot be read
+                return CellResults.failed(grid.name(), c.id(), grid.command(), resolved.get(c.id()), String.valueOf(e.getMessage()), envId, dir);
             }
         }
         return CellResults.failed(grid.name(), c.id(), grid.command(), resolved.get(c.id()), error(output, code), envId, dir);
@@ -182,7 +190,7 @@ public final class GridRunner {
         if (p == null) return;
         p.destroy();
         try {
-            p.waitFor();
+            if (!p.waitFor(30, TimeUnit.SECONDS)) p.destroyForcibly();
         } catch (InterruptedException e) {
             p.destroyForcibly();
         }

@@ -1,7 +1,6 @@
 package dev.zotune.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.zotune.io.WritableCheckpoint;
 import dev.zotune.kernels.Gemm;
 import dev.zotune.io.ZotuneException;
 import dev.zotune.model.Batch;
@@ -49,7 +48,7 @@ public final class MemoryProbe {
         public MemoryPlan plan(JsonNode config) {
             ModelConfig c = ModelConfig.from(config, model);
             return MemoryPlan.of(c, new MemoryPlan.Run(optimizer, scheme, Scheme.Options.defaults(), dtype,
-                    randomInit && dtype == DType.F32, batch, seqLen, CLASSES));
+                    randomInit && (dtype == DType.F32 || scheme == Scheme.FT), batch, seqLen, CLASSES));
         }
     }
 
@@ -59,11 +58,11 @@ public final class MemoryProbe {
 
     private MemoryProbe() {}
 
-    /** The model of a setup: random weights from its config, or the checkpoint (fp32 writable copy for FT). */
+    /** The model of a setup: random weights from its config (fp32 for FT), or the checkpoint (its fp32 writable copy for FT). */
     public static TransformerModel load(Setup s, JsonNode config) {
         if (!s.randomInit()) return s.scheme() == Scheme.FT ? Models.loadWritable(s.model()) : Models.load(s.model());
-        RandomCheckpoint ck = new RandomCheckpoint(config, s.model(), s.seed(), s.dtype());
-        return Models.of(s.scheme() == Scheme.FT ? new WritableCheckpoint(ck) : ck);
+        // FT trains fp32 weights: random ones are made fp32 at once, never held twice
+        return Models.of(new RandomCheckpoint(config, s.model(), s.seed(), s.scheme() == Scheme.FT ? DType.F32 : s.dtype()));
     }
 
     /** Builds the model, runs 1 warm-up and {@code steps} measured steps, and closes everything it made. */
@@ -80,23 +79,22 @@ public final class MemoryProbe {
             LossHead head = lossHead(m, batch, s.seed());
             BatchObjective f = new BatchObjective(m, batch, head, params);
             try (Optimizer o = Optimizers.create(s.optimizer(), params, OptimizerConfig.defaults())) {
-                o.step(f, 0, s.seed(), 1e-6);
-                Memory.resetPeaks();
                 List<Double> ms = new ArrayList<>();
                 List<Long> tokens = new ArrayList<>();
                 long forwards = 0;
-                for (int k = 1; k <= steps; k++) {
+                for (int k = 0; k <= steps; k++) {       // step 0 warms up: its time is left out, its peaks reset
                     long t0 = System.nanoTime();
                     StepRecord r = o.step(f, k, s.seed() + k, 1e-6);
                     ms.add((System.nanoTime() - t0) / 1e6);
                     tokens.add((long) batch.rows());
-                    forwards += r.forwards();
+                    if (k == 0) Memory.resetPeaks();
+                    else forwards += r.forwards();
                 }
                 Map<Memory.Category, Long> peaks = new EnumMap<>(Memory.Category.class);
                 for (Memory.Category c : Memory.Category.values()) peaks.put(c, Memory.peak(c) - base.get(c));
                 return new Result(peaks, Memory.totalPeak() - baseTotal, Trainer.peakRss(), Trainer.peakHeap(),
                         Runtime.getRuntime().maxMemory(), steps, (double) forwards / steps,
-                        TrainConfig.firstOrder(s.optimizer()) ? 1 : 0, StepTimes.of(ms, tokens));
+                        TrainConfig.firstOrder(s.optimizer()) ? 1 : 0, StepTimes.of(ms, tokens, 1));
             }
         }
     }

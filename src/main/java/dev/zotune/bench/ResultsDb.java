@@ -76,6 +76,9 @@ public final class ResultsDb implements AutoCloseable {
             Connection c = DriverManager.getConnection("jdbc:duckdb:" + file.toAbsolutePath(), p);
             try (Statement st = c.createStatement()) {
                 for (String ddl : DDL) st.execute(ddl);
+            } catch (SQLException e) {
+                c.close();                      // releases the file's lock
+                throw e;
             }
             return new ResultsDb(file, c);
         } catch (SQLException e) {

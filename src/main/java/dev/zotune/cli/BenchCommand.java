@@ -83,20 +83,23 @@ final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** A cell's options as recorded: a train cell's resolved config, checked as train checks it; a memory cell's as given. */
+    /**
+     * A cell's options as recorded: a train cell's resolved config, checked as train checks it; a
+     * memory cell's as given, parsed as memory parses them.
+     */
     static JsonNode resolve(String command, Map<String, String> options) {
         ObjectMapper json = new ObjectMapper();
-        if (!command.equals("train")) return json.valueToTree(options);
         List<String> args = new ArrayList<>();
         options.forEach((k, v) -> args.add("--" + k + "=" + v));
-        args.addAll(List.of("--out", "."));
-        TrainCommand train = new TrainCommand();
+        boolean train = command.equals("train");
+        if (train) args.addAll(List.of("--out", "."));
+        Object parsed = train ? new TrainCommand() : new MemoryCommand();
         try {
-            new CommandLine(train).parseArgs(args.toArray(String[]::new));
+            new CommandLine(parsed).parseArgs(args.toArray(String[]::new));
         } catch (CommandLine.ParameterException e) {
             throw new ZotuneException(e.getMessage());
         }
-        return json.valueToTree(train.resolve(null));
+        return train ? json.valueToTree(((TrainCommand) parsed).resolve(null)) : json.valueToTree(options);
     }
 
     @Command(name = "kernels", mixinStandardHelpOptions = true,

@@ -39,7 +39,7 @@ public record MemoryBudget(long memoryBytes, long heapBytes) {
     public void require(MemoryPlan plan, long resident, String what) {
         if (fits(plan, resident)) return;
         throw new ZotuneException(what + " needs about " + MemoryEstimate.human(plan.total()) + " (" + MemoryEstimate.human(plan.heapBytes())
-                + " of it on the JVM heap) but " + MemoryEstimate.human(memoryBytes + resident) + " of memory and "
+                + " of it on the JVM heap) but " + MemoryEstimate.human(memoryBytes > Long.MAX_VALUE - resident ? Long.MAX_VALUE : memoryBytes + resident) + " of memory and "
                 + MemoryEstimate.human(heapBytes) + " of heap are available: it would not fit (lower --batch-size or the sequence length, "
                 + "use a smaller scheme or optimizer, or raise the heap with JAVA_OPTS=-Xmx...)");
     }

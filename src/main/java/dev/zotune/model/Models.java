@@ -91,7 +91,12 @@ public final class Models {
             }
         }
         Path p = Path.of(spec);
-        return SafetensorsCheckpoint.readJson(Files.isRegularFile(p) ? p : folder(spec).resolve("config.json"));
+        if (Files.isRegularFile(p)) return SafetensorsCheckpoint.readJson(p);
+        try {
+            return SafetensorsCheckpoint.readJson(HfHub.resolveConfig(spec, null));   // a Hub id: its config.json alone, no weights
+        } catch (IOException e) {
+            throw new ZotuneException(spec + ": " + e.getMessage(), e);
+        }
     }
 
     /**

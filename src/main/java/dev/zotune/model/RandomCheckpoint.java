@@ -51,15 +51,20 @@ public final class RandomCheckpoint implements Checkpoint {
         this.source = source + " (random init, seed " + seed + ", " + dtype + ")";
         ModelConfig c = ModelConfig.from(config, source);
         double std = config.path("initializer_range").asDouble(config.path("init_std").asDouble(0.02));
-        for (Map.Entry<String, long[]> e : ParameterLayout.of(c).entrySet()) {
-            String name = e.getKey();
-            long n = Tensor.numel(e.getValue());
-            MemorySegment seg = arena.allocate(n * dtype.bytes, 8);
-            if (e.getValue().length == 2) gaussian(seg, dtype, n, tensorSeed(seed, name), (float) std);
-            else if (ParameterLayout.isNormWeight(name)) for (long i = 0; i < n; i++) put(seg, dtype, i, 1f);
-            // biases stay as allocated: zero
-            tensors.put(name, new Tensor(dtype, e.getValue(), seg));
-            bytes += seg.byteSize();
+        try {
+            for (Map.Entry<String, long[]> e : ParameterLayout.of(c).entrySet()) {
+                String name = e.getKey();
+                long n = Tensor.numel(e.getValue());
+                MemorySegment seg = arena.allocate(n * dtype.bytes, 8);
+                if (e.getValue().length == 2) gaussian(seg, dtype, n, tensorSeed(seed, name), (float) std);
+                else if (ParameterLayout.isNormWeight(name)) for (long i = 0; i < n; i++) put(seg, dtype, i, 1f);
+                // biases stay as allocated: zero
+                tensors.put(name, new Tensor(dtype, e.getValue(), seg));
+                bytes += seg.byteSize();
+            }
+        } catch (RuntimeException | OutOfMemoryError e) {
+            arena.close();                     // a shape too big for this machine: give back what was allocated
+            throw e;
         }
         Memory.add(Memory.Category.WEIGHTS, bytes);
     }

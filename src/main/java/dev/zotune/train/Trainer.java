@@ -257,7 +257,7 @@ public final class Trainer {
         Memory.peaks().forEach((c, b) -> peaks.put(c.name().toLowerCase(Locale.ROOT), b));
         return new Summary(cfg.task(), Task.of(cfg.task()).isGeneration() ? "f1" : "accuracy", cfg.steps(), state.forwards(), state.bestStep(), state.zeroShotDev(),
                 state.zeroShotTest(), state.bestDev(), state.bestTest(), (double) state.forwards() / Math.max(1, state.step()),
-                TrainConfig.firstOrder(cfg.optimizer()) ? 1 : 0, StepTimes.of(stepMs, stepTokens), peaks, Memory.totalPeak(),
+                TrainConfig.firstOrder(cfg.optimizer()) ? 1 : 0, StepTimes.of(stepMs, stepTokens, StepTimes.defaultWarmup(stepMs.size())), peaks, Memory.totalPeak(),
                 peakRss(), peakHeap(), Runtime.getRuntime().maxMemory(),
                 backpropEstimate(session.model, params, (int) largestBatch, (int) largestBatchSeq));
     }

@@ -168,7 +168,28 @@ public final class HfHub {
                 && !id.contains("--") && !id.contains("..") && !id.endsWith(".git");
     }
 
-    private Path download(Repo repo) throws IOException {
+    /**
+     * The config.json of a local folder or of model id at revision (null means "main"): from the
+     * cached snapshot, else downloaded alone (no weights), for what needs the architecture only.
+     */
+    public static Path resolveConfig(String modelIdOrPath, String revision) throws IOException {
+        return new HfHub(System.getenv(), Path.of(System.getProperty("user.home"))).config(modelIdOrPath, revision);
+    }
+
+    Path config(String modelIdOrPath, String revision) throws IOException {
+        Path local = Path.of(modelIdOrPath);
+        if (Files.isDirectory(local)) return local.resolve(CONFIG);
+        if (!validRepoId(modelIdOrPath))
+            throw new HubException("'" + modelIdOrPath + "' is neither an existing folder nor a Hugging Face model id");
+        Repo repo = repo("model", modelIdOrPath, revision);
+        String cachedCommit = repo.cachedCommit();
+        if (cachedCommit != null && Files.exists(repo.snapshot(cachedCommit).resolve(CONFIG))) return repo.snapshot(cachedCommit).resolve(CONFIG);
+        if (offline) throw new HubException("model " + repo + " has no config.json in the Hugging Face cache " + repo.dir + " and HF_HUB_OFFLINE is set");
+        return repo.snapshot(fetchConfig(repo)).resolve(CONFIG);
+    }
+
+    /** Downloads the revision's config.json and records the commit it names, which it returns. */
+    private String fetchConfig(Repo repo) throws IOException {
         HubHttp.Meta config = head(repo, repo.revision, CONFIG);
         if (!config.ok()) throw notFound(repo, CONFIG, config, true);
         String commit = config.commit();
@@ -176,6 +197,11 @@ public final class HfHub {
             throw new IOException("the Hub did not send a usable X-Repo-Commit for " + repo + ": " + commit);
         if (!commit.equals(repo.revision)) repo.writeRef(commit);
         fetch(repo, commit, CONFIG, config);
+        return commit;
+    }
+
+    private Path download(Repo repo) throws IOException {
+        String commit = fetchConfig(repo);
         // Later files are asked for by commit, so they all come from the same snapshot.
         for (String f : OPTIONAL) fetchIfPresent(repo, commit, f);
         if (!fetchIfPresent(repo, commit, WEIGHTS)) {

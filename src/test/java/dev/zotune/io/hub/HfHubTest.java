@@ -99,6 +99,17 @@ class HfHubTest {
     }
 
     @Test
+    void theConfigAloneDownloadsNoWeights() throws IOException {
+        Path cfg = hub().config(ID, null);
+        assertArrayEquals(config, Files.readAllBytes(cfg));
+        assertEquals(repoDir().resolve("snapshots").resolve(commit(ID)).resolve("config.json"), cfg);
+        assertFalse(Files.exists(cfg.resolveSibling("model.safetensors")), "no weights fetched");
+        server.requests.clear();
+        assertEquals(cfg, hub("HF_HUB_OFFLINE", "1").config(ID, null), "then from the cache");
+        assertEquals(List.of(), server.requests);
+    }
+
+    @Test
     void completeCacheNeedsNoRequest() throws IOException {
         Path first = hub().resolveModel(ID, "main");
         server.requests.clear();
