@@ -1,5 +1,7 @@
 package dev.zotune.model;
 
+import java.util.Locale;
+
 /**
  * Peak activation bytes of the three ways a forward runs ({@code autodiff.Graph}'s modes), from the
  * config alone: each formula lists the buffers the model's forward holds at its widest moment, in
@@ -120,12 +122,13 @@ public final class MemoryEstimate {
         return m;
     }
 
+    /** Bytes for people: below 1 KiB as bytes, else in the largest binary unit up to TiB with one decimal (24.0 GiB). */
     public static String human(long bytes) {
         if (bytes < 1024) return bytes + " B";
         String[] units = {"KiB", "MiB", "GiB", "TiB"};
         double v = bytes;
         int u = -1;
         while (v >= 1024 && u < units.length - 1) { v /= 1024; u++; }
-        return String.format("%.1f %s", v, units[u]);
+        return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
     }
 }

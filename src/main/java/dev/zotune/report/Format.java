@@ -1,12 +1,13 @@
 package dev.zotune.report;
 
 import dev.zotune.io.ZotuneException;
+import dev.zotune.model.MemoryEstimate;
 
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** How the report writes numbers: scores as percentages, bytes in MiB or GiB, learning rates as 1e-4. */
+/** How the report writes numbers: scores as percentages, bytes as 512.0 MiB, learning rates as 1e-4. */
 final class Format {
     static final double MIB = 1 << 20, GIB = 1 << 30;
     private static final Pattern SIZE = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(B|KiB|MiB|GiB|TiB)?", Pattern.CASE_INSENSITIVE);
@@ -18,10 +19,9 @@ final class Format {
         return Double.isNaN(score) ? "—" : String.format(Locale.ROOT, "%.1f", 100 * score);
     }
 
-    /** Bytes in MiB below 1 GiB, else GiB; "—" when absent (negative). */
+    /** Bytes as the CLI writes them ({@link MemoryEstimate#human}); "—" when absent (negative). */
     static String bytes(long b) {
-        if (b < 0) return "—";
-        return b < GIB ? String.format(Locale.ROOT, "%.1f MiB", b / MIB) : String.format(Locale.ROOT, "%.2f GiB", b / GIB);
+        return b < 0 ? "—" : MemoryEstimate.human(b);
     }
 
     /** A parameter count as 125M, 1.3B. */

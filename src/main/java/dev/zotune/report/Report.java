@@ -15,6 +15,7 @@ import org.knowm.xchart.internal.chartpart.Chart;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -22,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -33,6 +35,10 @@ public final class Report {
     public static final String README = "README.md";
     /** Loss curves are smoothed by a trailing running mean over this many steps. */
     static final int LOSS_WINDOW = 10;
+    /** How README.md starts: only a README that starts so was written by a report, and only its plots are removed. */
+    private static final String HEADING = "# ZO-Bench results\n\nWritten by `zotune report` from `";
+    /** A plot embedded in README.md: one line, a file name of the report's characters (Names.file, '_') in the same folder. */
+    private static final Pattern PLOT_LINK = Pattern.compile("(?m)^!\\[.*]\\(([A-Za-z0-9._-]+\\.png)\\)$");
     private static final String FORWARDS_AXIS = "Cumulative forward passes (a JVP pass counts as one; backward passes not counted; log scale)";
 
     private final Results results;
@@ -50,7 +56,9 @@ public final class Report {
     /**
      * Writes the report of {@code db} into {@code out} (created if absent; earlier report files replaced),
      * for every grid or only {@code grid} (null: all); {@code budget} bytes is the memory budget of the
-     * largest-model table. Returns the files written, README.md last.
+     * largest-model table. The plots that the README.md there embedded, if an earlier report wrote it, and
+     * this report does not write are removed once the new README.md is in place (so neither README ever
+     * links a missing plot); no other file in {@code out} is touched. Returns the files written, README.md last.
      */
     public static List<Path> write(Path db, Path out, String grid, long budget) {
         try (Results results = Results.open(db)) {
@@ -63,8 +71,10 @@ public final class Report {
             } catch (IOException e) {
                 throw new ZotuneException(out + ": cannot create the report folder: " + e.getMessage(), e);
             }
+            List<Path> earlier = earlierPlots(out);
             Report r = new Report(results, out, budget);
             r.render(db, grids);
+            r.remove(earlier);
             return r.written;
         }
     }
@@ -75,7 +85,7 @@ public final class Report {
     private void render(Path db, List<Grid> grids) {
         List<String> names = grids.stream().map(Grid::name).toList();
         List<Cell> cells = results.cells().stream().filter(c -> names.contains(c.grid())).toList();
-        md.append("# ZO-Bench results\n\nWritten by `zotune report` from `").append(db.getFileName()).append("`. ")
+        md.append(HEADING).append(db.getFileName()).append("`. ")
                 .append("Scores are percentages; each table cell is the test score at the best dev step of the hyperparameter setting ")
                 .append("with the best dev score (ties: lower lr). Memory is zotune's tracked tensor bytes (Memory categories) unless it says RSS.\n\n");
         md.append("## Environments\n\n").append(MarkdownTables.environments(results.environments().stream()
@@ -114,7 +124,7 @@ public final class Report {
     }
 
     private void trainPlots(List<Choice> panel, String name, String title, String metric) {
-        List<Plots.Line> loss = new ArrayList<>(), devByStep = new ArrayList<>(), devByForwards = new ArrayList<>();
+        List<Plots.Line> loss = new ArrayList<>(), lossByForwards = new ArrayList<>(), devByStep = new ArrayList<>(), devByForwards = new ArrayList<>();
         List<String> optimizers = new ArrayList<>();
         List<Breakdown> peaks = new ArrayList<>();
         for (String opt : MarkdownTables.optimizers(panel)) {
@@ -123,6 +133,7 @@ public final class Report {
             String label = Names.optimizer(opt);
             List<Step> steps = results.steps(c.best()), finite = steps.stream().filter(st -> Double.isFinite(st.loss())).toList();
             loss.add(Plots.smoothed(label, finite.stream().mapToDouble(Step::step).toArray(), finite.stream().mapToDouble(Step::loss).toArray(), LOSS_WINDOW));
+            lossByForwards.add(lossByForwards(label, steps));
             List<Eval> dev = results.evals(c.best(), "dev");
             devByStep.add(new Plots.Line(label, dev.stream().mapToDouble(Eval::step).toArray(), dev.stream().mapToDouble(e -> 100 * e.score()).toArray()));
             devByForwards.add(byForwards(label, steps, dev));
@@ -130,9 +141,11 @@ public final class Report {
             peaks.add(c.best().train().peaks());
         }
         if (optimizers.isEmpty()) return;
-        String dev = "Dev " + metric + " (%)";
+        String dev = "Dev " + metric + " (%)", smoothedLoss = "Training loss (running mean of " + LOSS_WINDOW + " steps)";
         plot(name + "_loss.png", "Training loss", Plots.lines(title + ": training loss (running mean of " + LOSS_WINDOW + " steps)",
-                "Step", "Training loss (running mean of " + LOSS_WINDOW + " steps)", loss, false, false));
+                "Step", smoothedLoss, loss, false, false));
+        plot(name + "_loss-forwards.png", "Training loss by forward passes",
+                Plots.lines(title + ": training loss by forward passes", FORWARDS_AXIS, smoothedLoss, lossByForwards, true, false));
         plot(name + "_dev.png", dev + " by step", Plots.lines(title + ": dev " + metric + " by step", "Step", dev, devByStep, false, true));
         plot(name + "_dev-forwards.png", dev + " by forward passes",
                 Plots.lines(title + ": dev " + metric + " by forward passes", FORWARDS_AXIS, dev, devByForwards, true, true));
@@ -145,9 +158,38 @@ public final class Report {
         long sum = 0;
         int i = 0;
         for (Eval e : dev) {
-            for (; i < steps.size() && steps.get(i).step() <= e.step(); i++) sum += Math.max(0, steps.get(i).forwards());
+            for (; i < steps.size() && steps.get(i).step() <= e.step(); i++) sum += forwards(steps.get(i));
             if (sum > 0) points.add(new double[] {sum, 100 * e.score()});
         }
+        return line(label, points);
+    }
+
+    /**
+     * The finite losses, smoothed as on the loss-by-step plot, against the forward passes done up to and
+     * including their step (every step's forwards summed, diverged ones too); points before the first
+     * forward pass left out (log axis).
+     */
+    private static Plots.Line lossByForwards(String label, List<Step> steps) {
+        List<Double> x = new ArrayList<>(), y = new ArrayList<>();
+        long sum = 0;
+        for (Step st : steps) {
+            sum += forwards(st);
+            if (!Double.isFinite(st.loss())) continue;
+            x.add((double) sum);
+            y.add(st.loss());
+        }
+        Plots.Line smoothed = Plots.smoothed(label, x.stream().mapToDouble(Double::doubleValue).toArray(),
+                y.stream().mapToDouble(Double::doubleValue).toArray(), LOSS_WINDOW);
+        List<double[]> points = new ArrayList<>();
+        for (int i = 0; i < smoothed.x().length; i++)
+            if (smoothed.x()[i] > 0) points.add(new double[] {smoothed.x()[i], smoothed.y()[i]});
+        return line(label, points);
+    }
+
+    /** A step's forward passes; an unknown (negative) count as none. */
+    private static long forwards(Step step) { return Math.max(0, step.forwards()); }
+
+    private static Plots.Line line(String label, List<double[]> points) {
         return new Plots.Line(label, points.stream().mapToDouble(p -> p[0]).toArray(), points.stream().mapToDouble(p -> p[1]).toArray());
     }
 
@@ -217,6 +259,31 @@ public final class Report {
         if (chart.getSeriesMap().isEmpty()) return;
         write(file, Plots.png(chart));
         md.append("![").append(alt).append("](").append(file).append(")\n\n");
+    }
+
+    /** The plots embedded in {@code out}'s README.md if a report wrote it, else none. */
+    private static List<Path> earlierPlots(Path out) {
+        Path readme = out.resolve(README);
+        if (!Files.isRegularFile(readme)) return List.of();
+        String text;
+        try {
+            text = new String(Files.readAllBytes(readme), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new ZotuneException(readme + ": cannot read the earlier report: " + e.getMessage(), e);
+        }
+        if (!text.startsWith(HEADING)) return List.of();
+        return PLOT_LINK.matcher(text).results().map(m -> out.resolve(m.group(1))).distinct().toList();
+    }
+
+    /** Removes those of {@code plots} that this report did not write (regular files only: never a link or folder). */
+    private void remove(List<Path> plots) {
+        for (Path p : plots)
+            if (!written.contains(p) && Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS))
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException e) {
+                    throw new ZotuneException(p + ": cannot remove this plot of the earlier report: " + e.getMessage(), e);
+                }
     }
 
     private void write(String name, byte[] bytes) {

@@ -56,12 +56,12 @@ class ReportTest {
         Path db = Fixture.create(tmp);
         String md = report(db, "mem", Report.size("24GiB", "--budget"));
         assertTrue(md.contains("| Optimizer | opt-125m (125M) | opt-1.3b (1.3B) | opt-13b (13B) |"), md);
-        assertTrue(md.contains("| ZO-SGD | **900.0 MiB** measured, est. 1.00 GiB (+13.8 %) | **5.00 GiB** measured, est. 6.00 GiB (+20.0 %) | est. 30.00 GiB |"), md);
-        assertTrue(md.contains("within 24.00 GiB"), md);
-        assertTrue(md.contains("| ZO-SGD | opt-1.3b (5.00 GiB measured) |"), md);
+        assertTrue(md.contains("| ZO-SGD | **900.0 MiB** measured, est. 1.0 GiB (+13.8 %) | **5.0 GiB** measured, est. 6.0 GiB (+20.0 %) | est. 30.0 GiB |"), md);
+        assertTrue(md.contains("within 24.0 GiB"), md);
+        assertTrue(md.contains("| ZO-SGD | opt-1.3b (5.0 GiB measured) |"), md);
 
         md = report(db, "mem", Report.size("32GiB", "--budget"));
-        assertTrue(md.contains("| ZO-SGD | ≥ opt-13b (30.00 GiB est.) |"), md);
+        assertTrue(md.contains("| ZO-SGD | ≥ opt-13b (30.0 GiB est.) |"), md);
         md = report(db, "mem", Report.size("512MiB", "--budget"));
         assertTrue(md.contains("| ZO-SGD | none |"), md);
     }
@@ -76,7 +76,7 @@ class ReportTest {
         Set<String> expected = new java.util.TreeSet<>(Set.of("g1_sst2_minilm_accuracy-memory.png",
                 "mem_opt-125m_ft_memory.png", "mem_opt-1.3b_ft_memory.png", "mem_opt-13b_ft_memory.png"));
         for (String scheme : List.of("ft", "lora"))
-            for (String kind : List.of("loss", "dev", "dev-forwards", "memory")) expected.add("g1_sst2_minilm_" + scheme + "_" + kind + ".png");
+            for (String kind : List.of("loss", "loss-forwards", "dev", "dev-forwards", "memory")) expected.add("g1_sst2_minilm_" + scheme + "_" + kind + ".png");
         assertEquals(expected, new java.util.TreeSet<>(pngs));
         for (String png : pngs) {
             BufferedImage img = ImageIO.read(out.resolve(png).toFile());
@@ -90,6 +90,28 @@ class ReportTest {
         }
         // a second report replaces the first
         assertEquals(files, Report.write(tmp.resolve("bench.duckdb"), out, null, Report.size("24GiB", "--budget")));
+    }
+
+    @Test
+    void aNewReportRemovesTheEarlierReportsPlotsItNoLongerWritesAndNothingElse() throws Exception {
+        Path db = Fixture.create(tmp), out = tmp.resolve("out");
+        List<Path> all = Report.write(db, out, null, Report.size("24GiB", "--budget"));
+        Path mine = Files.writeString(out.resolve("mem_mine_memory.png"), "not the report's");
+        List<Path> g1 = Report.write(db, out, "g1", Report.size("24GiB", "--budget"));
+        assertTrue(all.stream().anyMatch(p -> p.getFileName().toString().startsWith("mem_")), "the first report has memory plots");
+        try (var listing = Files.list(out)) {
+            assertEquals(new java.util.TreeSet<>(g1), listing.filter(p -> !p.equals(mine)).collect(Collectors.toCollection(java.util.TreeSet::new)),
+                    "the memory grid's plots are gone, the rest rewritten");
+        }
+        assertTrue(Files.exists(mine), "a file the report did not write stays");
+
+        // a README.md the report did not write names no plots to remove
+        Path other = tmp.resolve("other");
+        Files.createDirectories(other);
+        Path kept = Files.writeString(other.resolve("mem_opt-125m_ft_memory.png"), "x");
+        Files.writeString(other.resolve(Report.README), "# Notes\n\n![mine](mem_opt-125m_ft_memory.png)\n");
+        Report.write(db, other, "g1", Report.size("24GiB", "--budget"));
+        assertTrue(Files.exists(kept), "a plot linked from a README.md the report did not write stays");
     }
 
     @Test
@@ -114,7 +136,7 @@ class ReportTest {
         Path db = Fixture.create(tmp), out = tmp.resolve("out");
         CliRun r = CliRun.of("report", db.toString(), "--out", out.toString(), "--budget", "16GiB");
         assertEquals(0, r.code(), r.err());
-        assertTrue(Files.readString(out.resolve(Report.README)).contains("within 16.00 GiB"));
+        assertTrue(Files.readString(out.resolve(Report.README)).contains("within 16.0 GiB"));
         r = CliRun.of("report", db.toString(), "--out", out.toString(), "--grid", "nope");
         assertEquals(1, r.code(), r.err());
         assertTrue(r.err().contains("no grid 'nope'; grids: g1, mem"), r.err());
