@@ -1,6 +1,7 @@
 package dev.zotune.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.zotune.io.ZotuneException;
 import dev.zotune.train.RunDir;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
@@ -48,6 +49,8 @@ public final class GridRunner {
     private final PrintStream log;
     private volatile Process running;
 
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     /** What a run of the grid did. */
     public record Outcome(int done, int failed, int skipped) {}
 
@@ -74,13 +77,27 @@ public final class GridRunner {
         }
     }
 
+    /** Whether recorded options (JSON text) are {@code options}: compared as parsed text, so number types do not matter. */
+    private static boolean sameOptions(String recorded, JsonNode options) {
+        try {
+            return recorded != null && JSON.readTree(recorded).equals(JSON.readTree(JSON.writeValueAsString(options)));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     /** The cell's folder: OUT/grid/cell. */
     public Path dir(Grid.Cell c) { return out.resolve(grid.name()).resolve(c.id()); }
 
     /** Runs the cells the database lacks, recording each; {@code progress} shows a bar over the cells on stderr. */
     public Outcome run(ResultsDb db, int envId, boolean progress) {
         db.putGrid(grid);
-        Map<String, String> recorded = db.statuses(grid.name());
+        Map<String, String> recorded = db.options(grid.name());
+        List<String> changed = cells.stream().filter(c -> recorded.containsKey(c.id()) && !sameOptions(recorded.get(c.id()), resolved.get(c.id())))
+                .map(Grid.Cell::id).toList();
+        if (!changed.isEmpty())
+            throw new ZotuneException(grid.file() + ": cells " + String.join(", ", changed) + " are recorded in " + db.file()
+                    + " with other options; run the edited grid with another --out (or --db)");
         List<Grid.Cell> todo = cells.stream().filter(c -> !recorded.containsKey(c.id())).toList();
         int skipped = cells.size() - todo.size(), done = 0, failed = 0;
         if (skipped > 0) log.printf("%s: %d of %d cells already in the database%n", grid.name(), skipped, cells.size());

@@ -67,6 +67,8 @@ final class MemoryCommand implements Callable<Integer> {
         if (!Optimizers.NAMES.contains(optimizer))
             throw new ZotuneException("unknown optimizer '" + optimizer + "'; valid: " + String.join(", ", Optimizers.NAMES));
         if (batchSize < 1 || seqLen < 1) throw new ZotuneException("--batch-size and --seq-len must be >= 1");
+        if (dtype != null && !randomInit && !estimateOnly)
+            throw new ZotuneException("--dtype applies to --random-init or --estimate: a checkpoint's weights keep the dtype they are stored in");
         JsonNode config = Models.config(model);
         DType dt = dtype(dtype != null ? dtype : config.path("torch_dtype").asText("float32"));
         var setup = new MemoryProbe.Setup(model, randomInit, dt, seed, optimizer, Scheme.of(scheme), batchSize, seqLen);

@@ -108,6 +108,13 @@ class GridRunnerTest {
             assertEquals(List.of(2L), ResultsDbTest.row(b, "SELECT count(*) FROM environments"), "one environment per invocation");
             assertLoadedFromTheRunFolder(a, straight.resolve("tiny/fo-sgd"));
         }
+
+        // an edited grid does not reuse results recorded with other options
+        Path edited = tmp.resolve("edited.yaml");
+        Files.writeString(edited, Files.readString(grid).replace("lr: 1e-3", "lr: 2e-3"));
+        CliRun e = CliRun.of("bench", edited.toString(), "--out", killed.toString(), "--no-progress");
+        assertEquals(1, e.code(), e.out());
+        assertTrue(e.err().contains("cells fo-sgd are recorded in") && e.err().strip().lines().count() == 1, e.err());
     }
 
     /** The train_results and cells rows hold summary.json's and config.json's values. */
