@@ -1,13 +1,12 @@
 package dev.zotune.bench;
 
 import dev.zotune.tensor.Parallel;
+import dev.zotune.tensor.SystemMemory;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Timestamp;
 import java.time.LocalDateTime;
 import java.util.LinkedHashMap;
@@ -24,8 +23,8 @@ public record Environment(LocalDateTime started, String host, String cpu, int co
 
     /** This process's environment, now. */
     public static Environment current() {
-        return new Environment(LocalDateTime.now(), hostName(), procField("/proc/cpuinfo", "model name"), Runtime.getRuntime().availableProcessors(),
-                memTotal(), System.getProperty("os.name") + " " + System.getProperty("os.version"), System.getProperty("java.vm.version"),
+        return new Environment(LocalDateTime.now(), hostName(), SystemMemory.procField("/proc/cpuinfo", "model name"), Runtime.getRuntime().availableProcessors(),
+                SystemMemory.total() < 0 ? null : SystemMemory.total(), System.getProperty("os.name") + " " + System.getProperty("os.version"), System.getProperty("java.vm.version"),
                 String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments()), gitCommit(), Parallel.threads());
     }
 
@@ -51,22 +50,6 @@ public record Environment(LocalDateTime started, String host, String cpu, int co
         } catch (IOException e) {
             return System.getenv("HOSTNAME");
         }
-    }
-
-    /** The value of the first "key : value" line of a /proc file starting with {@code key}. */
-    private static String procField(String file, String key) {
-        try {
-            for (String l : Files.readAllLines(Path.of(file)))
-                if (l.startsWith(key) && l.contains(":")) return l.substring(l.indexOf(':') + 1).strip();
-        } catch (IOException e) {
-            return null;
-        }
-        return null;
-    }
-
-    private static Long memTotal() {
-        String kb = procField("/proc/meminfo", "MemTotal");
-        return kb == null ? null : 1024 * Long.parseLong(kb.replaceAll("[^0-9]", ""));
     }
 
     private static String gitCommit() {

@@ -18,12 +18,12 @@ import dev.zotune.optim.Param;
 import dev.zotune.optim.StepRecord;
 import dev.zotune.tensor.DType;
 import dev.zotune.tensor.Memory;
+import dev.zotune.tensor.SystemMemory;
 import dev.zotune.train.BatchObjective;
 import dev.zotune.train.ClassScoreLoss;
 import dev.zotune.train.LossHead;
 import dev.zotune.train.StepTimes;
 import dev.zotune.train.TrainConfig;
-import dev.zotune.train.Trainer;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -92,7 +92,7 @@ public final class MemoryProbe {
                 }
                 Map<Memory.Category, Long> peaks = new EnumMap<>(Memory.Category.class);
                 for (Memory.Category c : Memory.Category.values()) peaks.put(c, Memory.peak(c) - base.get(c));
-                return new Result(peaks, Memory.totalPeak() - baseTotal, Trainer.peakRss(), Trainer.peakHeap(),
+                return new Result(peaks, Memory.totalPeak() - baseTotal, SystemMemory.peakRss(), SystemMemory.peakHeap(),
                         Runtime.getRuntime().maxMemory(), steps, (double) forwards / steps,
                         TrainConfig.firstOrder(s.optimizer()) ? 1 : 0, StepTimes.of(ms, tokens, 1));
             }

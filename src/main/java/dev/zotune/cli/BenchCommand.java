@@ -8,6 +8,7 @@ import dev.zotune.bench.ForwardBench;
 import dev.zotune.bench.Grid;
 import dev.zotune.bench.GridRunner;
 import dev.zotune.bench.ResultsDb;
+import dev.zotune.io.AtomicFiles;
 import dev.zotune.io.ZotuneException;
 import dev.zotune.bench.KernelBench;
 import dev.zotune.bench.NoiseBench;
@@ -22,10 +23,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.nio.file.FileSystems;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -137,9 +136,7 @@ final class BenchCommand implements Callable<Integer> {
                 all.put("kernels", kernels);
                 all.put("perturb", noise);
                 all.put("forward", Map.of("config", config.toString(), "threads", threads, "result", fwd));
-                Path tmp = Files.createTempFile(json.toAbsolutePath().getParent(), ".bench", ".json");
-                new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(tmp.toFile(), all);
-                Files.move(tmp, json, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                AtomicFiles.write(json, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(all));
                 System.out.println("wrote " + json);
             }
             return 0;

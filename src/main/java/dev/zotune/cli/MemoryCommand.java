@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.zotune.bench.MemoryProbe;
+import dev.zotune.io.AtomicFiles;
 import dev.zotune.io.ZotuneException;
 import dev.zotune.model.MemoryBudget;
 import dev.zotune.model.MemoryPlan;
@@ -13,7 +14,6 @@ import dev.zotune.model.Scheme;
 import dev.zotune.optim.Optimizers;
 import dev.zotune.tensor.DType;
 import dev.zotune.tensor.Memory;
-import dev.zotune.train.RunDir;
 import dev.zotune.train.StepTimes;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -148,7 +148,7 @@ final class MemoryCommand implements Callable<Integer> {
         }
         o.put("availableBytes", available).put("fits", fits);
         try {
-            RunDir.writeAtomically(file, JSON.writeValueAsBytes(o));
+            AtomicFiles.write(file, JSON.writeValueAsBytes(o));
         } catch (IOException ex) {
             throw new ZotuneException(file + ": cannot encode: " + ex.getMessage(), ex);
         }

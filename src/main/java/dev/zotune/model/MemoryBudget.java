@@ -1,10 +1,8 @@
 package dev.zotune.model;
 
+import dev.zotune.tensor.SystemMemory;
 import dev.zotune.io.ZotuneException;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 
 /**
  * The memory a run may still take: {@code memoryBytes} of RAM (MemAvailable from /proc/meminfo,
@@ -15,19 +13,7 @@ import java.nio.file.Path;
 public record MemoryBudget(long memoryBytes, long heapBytes) {
     /** This process's budget now; an unknown RAM figure reads as unlimited. */
     public static MemoryBudget current() {
-        long ram = Long.MAX_VALUE;
-        try {
-            for (String l : Files.readAllLines(Path.of("/proc/meminfo")))
-                if (l.startsWith("MemAvailable:")) ram = 1024 * Long.parseLong(l.replaceAll("[^0-9]", ""));
-            Path max = Path.of("/sys/fs/cgroup/memory.max"), cur = Path.of("/sys/fs/cgroup/memory.current");
-            if (Files.exists(max) && Files.exists(cur)) {
-                String limit = Files.readString(max).strip();
-                if (!limit.equals("max")) ram = Math.min(ram, Long.parseLong(limit) - Long.parseLong(Files.readString(cur).strip()));
-            }
-        } catch (IOException | NumberFormatException e) {
-            // no figure: leave RAM unlimited, the heap still bounds the buffers
-        }
-        return new MemoryBudget(ram, Runtime.getRuntime().maxMemory());
+        return new MemoryBudget(SystemMemory.available(), Runtime.getRuntime().maxMemory());
     }
 
     /** Whether {@code plan} fits, {@code resident} of its bytes being held already (weights loaded before the check). */

@@ -1,5 +1,6 @@
 package dev.zotune.report;
 
+import dev.zotune.io.AtomicFiles;
 import dev.zotune.io.ZotuneException;
 import dev.zotune.report.MarkdownTables.Column;
 import dev.zotune.report.Results.Breakdown;
@@ -9,7 +10,6 @@ import dev.zotune.report.Results.Grid;
 import dev.zotune.report.Results.Step;
 import dev.zotune.report.Selection.Choice;
 import dev.zotune.report.Selection.Setting;
-import dev.zotune.train.RunDir;
 import org.knowm.xchart.internal.chartpart.Chart;
 
 import java.io.IOException;
@@ -288,7 +288,7 @@ public final class Report {
 
     private void write(String name, byte[] bytes) {
         Path file = out.resolve(name);
-        RunDir.writeAtomically(file, bytes);
+        AtomicFiles.write(file, bytes);
         written.add(file);
     }
 }

@@ -2,13 +2,13 @@ package dev.zotune.train;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.zotune.io.AtomicFiles;
 import dev.zotune.io.ZotuneException;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 
 /**
@@ -51,24 +51,7 @@ public final class RunDir {
 
     public Path file(String name) { return dir.resolve(name); }
 
-    public void write(String name, byte[] bytes) { writeAtomically(dir.resolve(name), bytes); }
-
-    /** Writes {@code file} whole or not at all: a temporary file beside it, then renamed over it. */
-    public static void writeAtomically(Path file, byte[] bytes) {
-        Path dir = file.toAbsolutePath().getParent();
-        String name = file.getFileName().toString();
-        try {
-            Path tmp = Files.createTempFile(dir, "." + name, ".tmp");
-            try {
-                Files.write(tmp, bytes);
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
-        } catch (IOException e) {
-            throw new ZotuneException(file + ": cannot write: " + e.getMessage(), e);
-        }
-    }
+    public void write(String name, byte[] bytes) { AtomicFiles.write(dir.resolve(name), bytes); }
 
     public void writeJson(String name, Object value) {
         try {

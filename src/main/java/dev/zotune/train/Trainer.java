@@ -10,17 +10,15 @@ import dev.zotune.optim.StepRecord;
 import dev.zotune.task.Instance;
 import dev.zotune.task.Task;
 import dev.zotune.tensor.Memory;
+import dev.zotune.tensor.SystemMemory;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryType;
 import java.io.PrintStream;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -258,7 +256,7 @@ public final class Trainer {
         return new Summary(cfg.task(), Task.of(cfg.task()).isGeneration() ? "f1" : "accuracy", cfg.steps(), state.forwards(), state.bestStep(), state.zeroShotDev(),
                 state.zeroShotTest(), state.bestDev(), state.bestTest(), (double) state.forwards() / Math.max(1, state.step()),
                 TrainConfig.firstOrder(cfg.optimizer()) ? 1 : 0, StepTimes.of(stepMs, stepTokens, StepTimes.defaultWarmup(stepMs.size())), peaks, Memory.totalPeak(),
-                peakRss(), peakHeap(), Runtime.getRuntime().maxMemory(),
+                SystemMemory.peakRss(), SystemMemory.peakHeap(), Runtime.getRuntime().maxMemory(),
                 backpropEstimate(session.model, params, (int) largestBatch, (int) largestBatchSeq));
     }
 
@@ -282,22 +280,5 @@ public final class Trainer {
         long activations = Math.max(Memory.peak(Memory.Category.ACTIVATIONS),
                 batch == 0 ? 0 : MemoryEstimate.backpropActivations(m.config(), m.outputDim(), batch, seqLen));
         return weights + 12 * trainable + activations;
-    }
-
-    /** The sum of the JVM heap pools' peak usage since start: an upper bound of the heap's peak. */
-    public static long peakHeap() {
-        return ManagementFactory.getMemoryPoolMXBeans().stream().filter(p -> p.getType() == MemoryType.HEAP)
-                .mapToLong(p -> p.getPeakUsage().getUsed()).sum();
-    }
-
-    /** The process's peak resident set from /proc/self/status (VmHWM), or −1 where there is none. */
-    public static long peakRss() {
-        try {
-            for (String l : Files.readAllLines(Path.of("/proc/self/status")))
-                if (l.startsWith("VmHWM:")) return 1024 * Long.parseLong(l.replaceAll("[^0-9]", ""));
-        } catch (IOException | NumberFormatException e) {
-            return -1;
-        }
-        return -1;
     }
 }
