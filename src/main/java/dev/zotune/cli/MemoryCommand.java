@@ -70,7 +70,7 @@ final class MemoryCommand implements Callable<Integer> {
         if (dtype != null && !randomInit && !estimateOnly)
             throw new ZotuneException("--dtype applies to --random-init or --estimate: a checkpoint's weights keep the dtype they are stored in");
         JsonNode config = Models.config(model);
-        DType dt = dtype(dtype != null ? dtype : config.path("torch_dtype").asText("float32"));
+        DType dt = DType.ofWeights(dtype != null ? dtype : config.path("torch_dtype").asText("float32"));
         var setup = new MemoryProbe.Setup(model, randomInit, dt, seed, optimizer, Scheme.of(scheme), batchSize, seqLen);
         MemoryPlan plan = setup.plan(config);
         MemoryBudget budget = MemoryBudget.current();
@@ -87,16 +87,6 @@ final class MemoryCommand implements Callable<Integer> {
                 human(budget.memoryBytes()), human(budget.heapBytes()));
         if (json != null) write(json, setup, plan, measured, budget.memoryBytes(), fits);
         return 0;
-    }
-
-    /** fp32, bf16, fp16, or a config's torch_dtype (float32, bfloat16, float16). */
-    static DType dtype(String s) {
-        return switch (s.toLowerCase(Locale.ROOT)) {
-            case "fp32", "f32", "float32", "float" -> DType.F32;
-            case "bf16", "bfloat16" -> DType.BF16;
-            case "fp16", "f16", "float16", "half" -> DType.F16;
-            default -> throw new ZotuneException("--dtype: '" + s + "' is not fp32, bf16 or fp16");
-        };
     }
 
     /** The estimate by category, in JSON's names and order, with its total. */

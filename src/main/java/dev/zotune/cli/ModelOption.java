@@ -21,8 +21,8 @@ public final class ModelOption {
     @Option(names = "--init-seed", defaultValue = "0", description = "Seed of --random-init (default ${DEFAULT-VALUE}).")
     long initSeed;
 
-    @Option(names = "--dtype", defaultValue = "F32", description = "Storage dtype of --random-init weights: F32, BF16 or F16 (default ${DEFAULT-VALUE}).")
-    DType dtype;
+    @Option(names = "--dtype", defaultValue = "fp32", description = "Storage dtype of --random-init weights: fp32, bf16 or fp16 (default ${DEFAULT-VALUE}).")
+    String dtype;
 
     /** The model's tokenizer, or null (random-init models and folders without tokenizer.json have none). */
     TextTokenizer tokenizer() {
@@ -30,6 +30,6 @@ public final class ModelOption {
     }
 
     TransformerModel load() {
-        return randomInit ? Models.random(Path.of(model), initSeed, dtype) : Models.load(model);
+        return randomInit ? Models.random(Path.of(model), initSeed, DType.ofWeights(dtype)) : Models.load(model);
     }
 }

@@ -189,7 +189,7 @@ final class TrainCommand implements Callable<Integer> {
     private static void requireWeightsFit(TrainConfig c) {
         if (c.model().equals(Models.MINILM) || c.model().equals(Models.BERT_BASE_UNCASED)) return;
         JsonNode config = Models.config(c.model());
-        DType stored = MemoryCommand.dtype(config.path("torch_dtype").asText("float32"));
+        DType stored = DType.ofWeights(config.path("torch_dtype").asText("float32"));
         MemoryPlan plan = MemoryPlan.of(ModelConfig.from(config, c.model()),
                 new MemoryPlan.Run(c.optimizer(), Scheme.of(c.scheme()), c.schemeOptions(), stored, false, 1, 1, 2));
         MemoryBudget.current().require(plan, 0, "train: " + c.model() + " with " + c.optimizer() + " " + c.scheme());
