@@ -52,8 +52,8 @@ public final class MemoryProbe {
         }
     }
 
-    /** Peaks by category (bytes over the baseline), the peak total, the process and heap figures, and the step statistics. */
-    public record Result(Map<Memory.Category, Long> peakBytes, long peakTrackedBytes, long peakRssBytes, long peakHeapBytes,
+    /** Peaks by category and the categories at the total's peak (bytes over the baseline), the peak total, the process and heap figures, and the step statistics. */
+    public record Result(Map<Memory.Category, Long> peakBytes, Map<Memory.Category, Long> atPeakBytes, long peakTrackedBytes, long peakRssBytes, long peakHeapBytes,
                          long maxHeapBytes, int steps, double forwardsPerStep, int backwardsPerStep, StepTimes stepTime) {}
 
     private MemoryProbe() {}
@@ -91,8 +91,12 @@ public final class MemoryProbe {
                     else forwards += r.forwards();
                 }
                 Map<Memory.Category, Long> peaks = new EnumMap<>(Memory.Category.class);
-                for (Memory.Category c : Memory.Category.values()) peaks.put(c, Memory.peak(c) - base.get(c));
-                return new Result(peaks, Memory.totalPeak() - baseTotal, SystemMemory.peakRss(), SystemMemory.peakHeap(),
+                Map<Memory.Category, Long> atPeak = new EnumMap<>(Memory.Category.class);
+                for (Memory.Category c : Memory.Category.values()) {
+                    peaks.put(c, Memory.peak(c) - base.get(c));
+                    atPeak.put(c, Memory.atTotalPeak().get(c) - base.get(c));
+                }
+                return new Result(peaks, atPeak, Memory.totalPeak() - baseTotal, SystemMemory.peakRss(), SystemMemory.peakHeap(),
                         Runtime.getRuntime().maxMemory(), steps, (double) forwards / steps,
                         TrainConfig.firstOrder(s.optimizer()) ? 1 : 0, StepTimes.of(ms, tokens, 1));
             }

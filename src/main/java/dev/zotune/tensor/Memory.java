@@ -17,6 +17,8 @@ public final class Memory {
     private static final AtomicLongArray peak = new AtomicLongArray(N);
     private static long totalCurrent;
     private static long totalPeak;
+    /** Each category's bytes at the moment of the total's peak: what the peak is made of. */
+    private static final long[] atTotalPeak = new long[N];
 
     private Memory() {}
 
@@ -37,7 +39,10 @@ public final class Memory {
         long now = current.addAndGet(i, bytes);
         if (now > peak.get(i)) peak.set(i, now);
         totalCurrent += bytes;
-        if (totalCurrent > totalPeak) totalPeak = totalCurrent;
+        if (totalCurrent > totalPeak) {
+            totalPeak = totalCurrent;
+            for (int k = 0; k < N; k++) atTotalPeak[k] = current.get(k);
+        }
     }
 
     public static long current(Category c) { return current.get(c.ordinal()); }
@@ -47,8 +52,18 @@ public final class Memory {
 
     /** Starts a new peak measurement: every peak becomes the current value. */
     public static synchronized void resetPeaks() {
-        for (int i = 0; i < N; i++) peak.set(i, current.get(i));
+        for (int i = 0; i < N; i++) {
+            peak.set(i, current.get(i));
+            atTotalPeak[i] = current.get(i);
+        }
         totalPeak = totalCurrent;
+    }
+
+    /** The bytes of each category at the moment the total peaked: they sum to {@link #totalPeak}. */
+    public static synchronized Map<Category, Long> atTotalPeak() {
+        Map<Category, Long> m = new EnumMap<>(Category.class);
+        for (Category c : Category.values()) m.put(c, atTotalPeak[c.ordinal()]);
+        return m;
     }
 
     public static Map<Category, Long> peaks() {
