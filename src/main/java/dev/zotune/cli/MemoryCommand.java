@@ -103,13 +103,15 @@ final class MemoryCommand implements Callable<Integer> {
     }
 
     private static void print(MemoryPlan p, MemoryProbe.Result r) {
-        System.out.printf(Locale.ROOT, "%-16s %12s%s%n", "", "estimate", r == null ? "" : String.format("%12s %8s", "measured", "diff"));
+        // measured: each category's own peak, and what it held when the total peaked (the parts of the total)
+        System.out.printf(Locale.ROOT, "%-16s %12s%s%n", "", "estimate", r == null ? "" : String.format("%12s %8s %14s", "measured", "diff", "at the peak"));
         for (Map.Entry<String, Long> e : estimate(p).entrySet()) {
-            Long got = r == null ? null : e.getKey().equals("total") ? r.peakTrackedBytes()
-                    : r.peakBytes().get(Memory.Category.valueOf(e.getKey().toUpperCase(Locale.ROOT)));
+            boolean total = e.getKey().equals("total");
+            Memory.Category c = total ? null : Memory.Category.valueOf(e.getKey().toUpperCase(Locale.ROOT));
+            Long got = r == null ? null : total ? r.peakTrackedBytes() : r.peakBytes().get(c);
             System.out.printf(Locale.ROOT, "%-16s %12s%s%n", e.getKey(), human(e.getValue()), got == null ? ""
-                    : String.format(Locale.ROOT, "%12s %8s", human(got), got == 0 ? (e.getValue() == 0 ? "" : "n/a")
-                    : String.format(Locale.ROOT, "%+.1f%%", 100.0 * (e.getValue() - got) / got)));
+                    : String.format(Locale.ROOT, "%12s %8s %14s", human(got), got == 0 ? (e.getValue() == 0 ? "" : "n/a")
+                    : String.format(Locale.ROOT, "%+.1f%%", 100.0 * (e.getValue() - got) / got), human(total ? got : r.atPeakBytes().get(c))));
         }
         if (r == null) return;
         StepTimes t = r.stepTime();
