@@ -89,8 +89,11 @@ public final class GridRunner {
     /** The cell's folder: OUT/grid/cell. */
     public Path dir(Grid.Cell c) { return out.resolve(grid.name()).resolve(c.id()); }
 
-    /** Runs the cells the database lacks, recording each; {@code progress} shows a bar over the cells on stderr. */
-    public Outcome run(ResultsDb db, int envId, boolean progress) {
+    /**
+     * Runs the cells the database lacks (and with {@code retryFailed} those recorded as failed),
+     * recording each; {@code progress} shows a bar over the cells on stderr.
+     */
+    public Outcome run(ResultsDb db, int envId, boolean retryFailed, boolean progress) {
         db.putGrid(grid);
         Map<String, String> recorded = db.options(grid.name());
         List<String> changed = cells.stream().filter(c -> recorded.containsKey(c.id()) && !sameOptions(recorded.get(c.id()), resolved.get(c.id())))
@@ -98,7 +101,9 @@ public final class GridRunner {
         if (!changed.isEmpty())
             throw new ZotuneException(grid.file() + ": cells " + String.join(", ", changed) + " are recorded in " + db.file()
                     + " with other options; run the edited grid with another --out (or --db)");
-        List<Grid.Cell> todo = cells.stream().filter(c -> !recorded.containsKey(c.id())).toList();
+        Map<String, String> status = db.statuses(grid.name());
+        List<Grid.Cell> todo = cells.stream()
+                .filter(c -> !recorded.containsKey(c.id()) || retryFailed && "failed".equals(status.get(c.id()))).toList();
         int skipped = cells.size() - todo.size(), done = 0, failed = 0;
         if (skipped > 0) log.printf("%s: %d of %d cells already in the database%n", grid.name(), skipped, cells.size());
         Thread stopChild = new Thread(this::stopChild);

@@ -53,6 +53,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--only", paramLabel = "GLOB", description = "Only the cells whose ids match this glob, e.g. 'zo-sgd_*'.")
     String only;
 
+    @Option(names = "--retry-failed", description = "Run again the cells recorded as failed (e.g. after a fix), not only the missing ones.")
+    boolean retryFailed;
+
     @Option(names = "--no-progress", description = "No progress bar.")
     boolean noProgress;
 
@@ -76,7 +79,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         Path file = db != null ? db : out.resolve("results.duckdb");
         try (ResultsDb results = ResultsDb.open(file)) {
-            GridRunner.Outcome o = runner.run(results, results.addEnvironment(env), !noProgress);
+            GridRunner.Outcome o = runner.run(results, results.addEnvironment(env), retryFailed, !noProgress);
             System.out.printf("%s: %d done, %d failed, %d already recorded; results in %s%n", grid.name(), o.done(), o.failed(), o.skipped(), file);
         }
         return 0;

@@ -23,7 +23,12 @@ public final class Main {
             else cmd.getErr().println("zotune: " + message(e));
             return e instanceof ZotuneException ? 1 : 2;
         });
-        return cli.execute(args);
+        try {
+            return cli.execute(args);
+        } catch (OutOfMemoryError e) {        // an Error passes picocli's handler: one line still
+            System.err.println("zotune: " + message(e));
+            return 1;
+        }
     }
 
     private static String message(Throwable e) {

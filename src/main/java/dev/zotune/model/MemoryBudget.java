@@ -1,19 +1,19 @@
 package dev.zotune.model;
 
-import dev.zotune.tensor.SystemMemory;
 import dev.zotune.io.ZotuneException;
-
+import dev.zotune.tensor.SystemMemory;
 
 /**
  * The memory a run may still take: {@code memoryBytes} of RAM (MemAvailable from /proc/meminfo,
  * lowered to the cgroup's memory.max − memory.current where a limit is set) and {@code heapBytes}
- * of JVM heap (the max heap), which bounds the float[] buffers: every category but the weights,
+ * of JVM heap (what large arrays can take: {@link SystemMemory#heapForLargeArrays}), which bounds
+ * the float[] buffers: every category but the weights,
  * which are off-heap (mapped or in arenas) and so count against RAM only.
  */
 public record MemoryBudget(long memoryBytes, long heapBytes) {
     /** This process's budget now; an unknown RAM figure reads as unlimited. */
     public static MemoryBudget current() {
-        return new MemoryBudget(SystemMemory.available(), Runtime.getRuntime().maxMemory());
+        return new MemoryBudget(SystemMemory.available(), SystemMemory.heapForLargeArrays());
     }
 
     /** Whether {@code plan} fits, {@code resident} of its bytes being held already (weights loaded before the check). */

@@ -59,6 +59,17 @@ public final class SystemMemory {
         return ram;
     }
 
+    /**
+     * The heap that large arrays can take: the old generation's maximum where the collector has
+     * one (ParallelGC keeps a third of the heap for the young generation, which a buffer larger
+     * than it never enters), else the heap's maximum.
+     */
+    public static long heapForLargeArrays() {
+        return ManagementFactory.getMemoryPoolMXBeans().stream()
+                .filter(p -> p.getType() == MemoryType.HEAP && (p.getName().contains("Old") || p.getName().contains("Tenured")))
+                .mapToLong(p -> p.getUsage().getMax()).filter(m -> m > 0).max().orElse(Runtime.getRuntime().maxMemory());
+    }
+
     /** The sum of the JVM heap pools' peak usage since start: an upper bound of the heap's peak. */
     public static long peakHeap() {
         return ManagementFactory.getMemoryPoolMXBeans().stream().filter(p -> p.getType() == MemoryType.HEAP)

@@ -154,6 +154,8 @@ class GridRunnerTest {
         CliRun again = CliRun.of("bench", f.toString(), "--out", out.toString(), "--no-progress");
         assertTrue(again.out().contains("bad: 0 done, 0 failed, 2 already recorded"), again.out());
         assertFalse(again.out().contains("running"), again.out());
+        CliRun retried = CliRun.of("bench", f.toString(), "--out", out.toString(), "--no-progress", "--retry-failed");
+        assertTrue(retried.out().contains("bad: 0 done, 2 failed, 0 already recorded"), retried.out());
     }
 
     private static String read(Path p) {
