@@ -91,8 +91,8 @@ class MemoryPlanTest {
 
     /**
      * Within 10% of the measured peak total and of every category of at least 1 MiB, every optimizer, FT and LoRA,
-     * three sizes (3M, 5M, 27M parameters); scratch (Gemm's and the update's buffers, modelled roughly: which buffers
-     * a thread happens to reuse varies with what ran before in the JVM) within 25% or 256 KiB.
+     * three sizes (3M, 5M, 27M parameters). Scratch is planned for the worst case, every thread with its own Gemm and
+     * update buffers: how many threads a product actually lands on varies from run to run, so it is checked as a bound.
      */
     @ParameterizedTest
     @ValueSource(strings = {"small-opt", "small-llama", "medium-llama"})
@@ -108,8 +108,8 @@ class MemoryPlanTest {
                 long[] est = {plan.weights(), plan.trainable(), plan.optimizerState(), plan.gradients(), plan.activations(), plan.scratch()};
                 for (Category c : Category.values()) {
                     long got = r.peakBytes().get(c);
-                    if (c == Category.SCRATCH) assertTrue(Math.abs(est[c.ordinal()] - got) <= Math.max(0.25 * got, 256 << 10),
-                            what + " scratch: estimated " + est[c.ordinal()] + ", measured " + got);
+                    if (c == Category.SCRATCH) assertTrue(got <= 1.1 * est[c.ordinal()] + (256 << 10),
+                            what + " scratch: estimated at most " + est[c.ordinal()] + ", measured " + got);
                     else if (got >= 1 << 20) within(est[c.ordinal()], got, what + " " + c);
                 }
             }
