@@ -169,6 +169,18 @@ final class MarkdownTables {
         return t.toString();
     }
 
+    /** Per optimizer and model, the measured time per step (mean ± sd) with its forward and backward passes; blank where only estimated. */
+    static String stepTimeBySize(List<Cell> cells) {
+        List<String> models = models(cells);
+        Table t = new Table(header("Optimizer", models.stream().map(m -> m + paramsOf(cells, m)).toList()));
+        for (String opt : cells.stream().map(Cell::optimizer).distinct().sorted(Names.OPTIMIZER_ORDER).toList())
+            t.row(row(Names.optimizer(opt), models, model -> cells.stream()
+                    .filter(c -> c.optimizer().equals(opt) && c.model().equals(model) && c.memory() != null && c.memory().measured())
+                    .findFirst().map(c -> String.format(Locale.ROOT, "%.2f ± %.2f s (%.0f fwd, %d bwd)", c.memory().stepMsMean() / 1e3,
+                            c.memory().stepMsStd() / 1e3, c.memory().forwardsPerStep(), c.memory().backwardsPerStep())).orElse("")));
+        return t.toString();
+    }
+
     private static String paramsOf(List<Cell> cells, String model) {
         return cells.stream().filter(c -> c.model().equals(model) && c.memory() != null).findFirst()
                 .map(c -> " (" + Format.count(c.memory().parameters()) + ")").orElse("");

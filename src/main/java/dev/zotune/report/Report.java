@@ -219,6 +219,11 @@ public final class Report {
             for (String scheme : schemes)
                 md.append("### Peak memory by model size: ").append(Names.scheme(scheme)).append(" (").append(about).append(")\n\n")
                         .append(MarkdownTables.memoryBySize(group.stream().filter(c -> c.scheme().equals(scheme)).toList())).append('\n');
+            md.append("### Time per step of the measured cells (").append(about).append(")\n\n");
+            for (String scheme : schemes) {
+                List<Cell> measured = group.stream().filter(c -> c.scheme().equals(scheme) && c.memory() != null && c.memory().measured()).toList();
+                if (!measured.isEmpty()) md.append("#### ").append(Names.scheme(scheme)).append("\n\n").append(MarkdownTables.stepTimeBySize(measured)).append('\n');
+            }
             md.append("### Largest model each optimizer can fine-tune within ").append(Format.bytes(budget)).append(" (").append(about)
                     .append(")\n\nJudged by the measured tracked peak where the model ran here, else by the estimate.\n\n")
                     .append(MarkdownTables.budgetTable(group, budget)).append('\n');

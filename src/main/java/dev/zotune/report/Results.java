@@ -42,7 +42,8 @@ final class Results implements AutoCloseable {
 
     /** A memory cell: the estimate always, the measured peaks where the model could run here. */
     record MemoryResult(String dtype, int seqLen, long parameters, Breakdown estimate, long estTotal,
-                        boolean measured, Breakdown peaks, long peakTrackedBytes) {
+                        boolean measured, Breakdown peaks, long peakTrackedBytes, double stepMsMean, double stepMsStd,
+                        double forwardsPerStep, long backwardsPerStep) {
         /** The total the budget is judged by: the measured tracked peak where measured, else the estimate. */
         long total() { return measured ? peakTrackedBytes : estTotal; }
     }
@@ -163,12 +164,13 @@ final class Results implements AutoCloseable {
             Map<String, MemoryResult> memory = new HashMap<>();
             try (ResultSet rs = st.executeQuery("SELECT grid, cell, dtype, seq_len, parameters, est_weights, "
                     + "est_trainable, est_optimizer_state, est_gradients, est_activations, est_scratch, est_total, measured, weights_bytes, "
-                    + "trainable_bytes, optimizer_state_bytes, gradients_bytes, activations_bytes, scratch_bytes, peak_tracked_bytes "
-                    + "FROM memory_results")) {
+                    + "trainable_bytes, optimizer_state_bytes, gradients_bytes, activations_bytes, scratch_bytes, peak_tracked_bytes, "
+                    + "step_ms_mean, step_ms_std, forwards_per_step, backwards_per_step FROM memory_results")) {
                 while (rs.next()) {
                     boolean measured = rs.getBoolean(13);
                     memory.put(key(rs.getString(1), rs.getString(2)), new MemoryResult(rs.getString(3), (int) lng(rs, 4), lng(rs, 5),
-                            breakdown(rs, 6), lng(rs, 12), measured, measured ? breakdown(rs, 14) : null, lng(rs, 20)));
+                            breakdown(rs, 6), lng(rs, 12), measured, measured ? breakdown(rs, 14) : null, lng(rs, 20),
+                            dbl(rs, 21), dbl(rs, 22), dbl(rs, 23), lng(rs, 24)));
                 }
             }
             try (ResultSet rs = st.executeQuery("SELECT grid, cell, command, status, error, env_id, model, task, optimizer, scheme, "

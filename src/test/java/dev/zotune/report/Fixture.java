@@ -1,5 +1,6 @@
 package dev.zotune.report;
 
+import dev.zotune.bench.ResultsDb;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -13,25 +14,6 @@ import java.sql.Statement;
  * all-diverged zo-sgd Prompt setting); grid "mem" holds three zo-sgd FT memory cells, opt-13b estimate only.
  */
 final class Fixture {
-    static final String DDL = """
-            CREATE TABLE environments(env_id INTEGER PRIMARY KEY, started TIMESTAMP, host VARCHAR, cpu VARCHAR, cores INTEGER, memory_bytes BIGINT, os VARCHAR, jdk VARCHAR, jvm_args VARCHAR, zotune_commit VARCHAR, threads INTEGER);
-            CREATE TABLE grids(grid VARCHAR PRIMARY KEY, file VARCHAR, yaml VARCHAR);
-            CREATE TABLE cells(grid VARCHAR, cell VARCHAR, command VARCHAR, status VARCHAR, error VARCHAR, env_id INTEGER, run_dir VARCHAR,
-              model VARCHAR, task VARCHAR, optimizer VARCHAR, scheme VARCHAR, template VARCHAR, lr DOUBLE, eps DOUBLE, seed BIGINT, batch_size INTEGER, steps INTEGER,
-              options JSON, PRIMARY KEY(grid, cell));
-            CREATE TABLE train_results(grid VARCHAR, cell VARCHAR, metric VARCHAR, best_step BIGINT, zero_shot_dev DOUBLE, zero_shot_test DOUBLE, dev DOUBLE, test DOUBLE,
-              forwards BIGINT, forwards_per_step DOUBLE, backwards_per_step INTEGER, timed_steps INTEGER, step_ms_mean DOUBLE, step_ms_std DOUBLE, step_ms_min DOUBLE,
-              step_ms_median DOUBLE, step_ms_p90 DOUBLE, step_ms_max DOUBLE, tokens_per_s DOUBLE,
-              weights_bytes BIGINT, trainable_bytes BIGINT, optimizer_state_bytes BIGINT, gradients_bytes BIGINT, activations_bytes BIGINT, scratch_bytes BIGINT,
-              peak_tracked_bytes BIGINT, peak_rss_bytes BIGINT, peak_heap_bytes BIGINT, max_heap_bytes BIGINT, backprop_estimate_bytes BIGINT, PRIMARY KEY(grid, cell));
-            CREATE TABLE steps(grid VARCHAR, cell VARCHAR, step BIGINT, loss DOUBLE, lr DOUBLE, forwards INTEGER, ms DOUBLE, PRIMARY KEY(grid, cell, step));
-            CREATE TABLE evals(grid VARCHAR, cell VARCHAR, step BIGINT, split VARCHAR, score DOUBLE, examples INTEGER, PRIMARY KEY(grid, cell, step, split));
-            CREATE TABLE memory_results(grid VARCHAR, cell VARCHAR, dtype VARCHAR, random_init BOOLEAN, seq_len INTEGER, parameters BIGINT, trainable_parameters BIGINT,
-              est_weights BIGINT, est_trainable BIGINT, est_optimizer_state BIGINT, est_gradients BIGINT, est_activations BIGINT, est_scratch BIGINT, est_total BIGINT,
-              measured BOOLEAN, weights_bytes BIGINT, trainable_bytes BIGINT, optimizer_state_bytes BIGINT, gradients_bytes BIGINT, activations_bytes BIGINT, scratch_bytes BIGINT,
-              peak_tracked_bytes BIGINT, peak_rss_bytes BIGINT, peak_heap_bytes BIGINT, step_ms_mean DOUBLE, step_ms_std DOUBLE, forwards_per_step DOUBLE, backwards_per_step INTEGER,
-              available_bytes BIGINT, fits BOOLEAN, PRIMARY KEY(grid, cell));
-            """;
     static final long MIB = 1 << 20, GIB = 1L << 30;
     static final int STEPS = 20;
 
@@ -40,7 +22,7 @@ final class Fixture {
     static Path create(Path dir) throws SQLException {
         Path db = dir.resolve("bench.duckdb");
         try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + db); Statement st = c.createStatement()) {
-            for (String ddl : DDL.split(";")) if (!ddl.isBlank()) st.execute(ddl);
+            for (String ddl : ResultsDb.DDL) st.execute(ddl);   // the schema bench writes
             st.execute("INSERT INTO environments VALUES (1, TIMESTAMP '2025-01-02 03:04:05', 'box', 'Test CPU 3000', 2, "
                     + 8 * GIB + ", 'Linux', '25', '-Xmx8g', 'abc1234', 2)");
             st.execute("INSERT INTO grids VALUES ('g1', 'bench/g1.yaml', ''), ('mem', 'bench/mem.yaml', '')");

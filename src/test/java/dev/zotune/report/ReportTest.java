@@ -57,6 +57,7 @@ class ReportTest {
         String md = report(db, "mem", Report.size("24GiB", "--budget"));
         assertTrue(md.contains("| Optimizer | opt-125m (125M) | opt-1.3b (1.3B) | opt-13b (13B) |"), md);
         assertTrue(md.contains("| ZO-SGD | **900.0 MiB** measured, est. 1.0 GiB (+13.8 %) | **5.0 GiB** measured, est. 6.0 GiB (+20.0 %) | est. 30.0 GiB |"), md);
+        assertTrue(md.contains("| ZO-SGD | 0.10 ± 0.01 s (2 fwd, 0 bwd) | 0.10 ± 0.01 s (2 fwd, 0 bwd) |\n"), "measured step times, measured models only: " + md);
         assertTrue(md.contains("within 24.0 GiB"), md);
         assertTrue(md.contains("| ZO-SGD | opt-1.3b (5.0 GiB measured) |"), md);
 
