@@ -122,23 +122,15 @@ public final class ResultsDb implements AutoCloseable {
     public Path file() { return file; }
 
     /** The options every cell of {@code grid} was recorded with, by cell id (as JSON text). */
-    public Map<String, String> options(String grid) {
-        Map<String, String> out = new LinkedHashMap<>();
-        try (PreparedStatement ps = db.prepareStatement("SELECT cell, CAST(options AS VARCHAR) FROM cells WHERE grid = ? ORDER BY cell")) {
-            ps.setString(1, grid);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) out.put(rs.getString(1), rs.getString(2));
-            }
-        } catch (SQLException e) {
-            throw error("cannot read cells", e, file);
-        }
-        return out;
-    }
+    public Map<String, String> options(String grid) { return byCell(grid, "CAST(options AS VARCHAR)"); }
 
     /** The status of every cell of {@code grid} in the database, by cell id. */
-    public Map<String, String> statuses(String grid) {
+    public Map<String, String> statuses(String grid) { return byCell(grid, "status"); }
+
+    /** One text column of the cells table for each cell of {@code grid}, by cell id. */
+    private Map<String, String> byCell(String grid, String column) {
         Map<String, String> out = new LinkedHashMap<>();
-        try (PreparedStatement ps = db.prepareStatement("SELECT cell, status FROM cells WHERE grid = ? ORDER BY cell")) {
+        try (PreparedStatement ps = db.prepareStatement("SELECT cell, " + column + " FROM cells WHERE grid = ? ORDER BY cell")) {
             ps.setString(1, grid);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) out.put(rs.getString(1), rs.getString(2));
